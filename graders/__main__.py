@@ -1,0 +1,54 @@
+"""Command line: python -m graders {grade,start,list,bench,bank} ... (nox sessions call these)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from graders.manifest import ManifestError, load_manifest
+
+USAGE_ERROR = 2
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__)
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="the repository (kata.yaml, katas/, solutions/); default: this checkout")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("grade", help="grade solutions against the hidden tests")
+    p.add_argument("katas", nargs="*", help="kata ids (default: every kata with a solution file)")
+    p.add_argument("--solution", type=Path, help="grade this file instead of solutions/KATA.py (one kata only)")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the result as JSON (one kata only)")
+    p.add_argument("--results-dir", type=Path, metavar="DIR", help="also write DIR/KATA.json for each kata")
+
+    p = commands.add_parser("start", help="copy a kata's starter into solutions/")
+    p.add_argument("kata")
+    p.add_argument("--force", action="store_true", help="replace an existing attempt (it is backed up first)")
+
+    commands.add_parser("list", help="the katas, with the status of your attempts")
+
+    p = commands.add_parser("bench", help="time grading of the reference solutions, isolated vs bare")
+    p.add_argument("katas", nargs="*")
+    p.add_argument("--repeat", type=int, default=5)
+
+    p = commands.add_parser("bank", help="grade a kata's reference, alternatives and mutants (maintainers)")
+    p.add_argument("katas", nargs="*")
+    p.add_argument("--json", type=Path, metavar="OUT")
+
+    args = parser.parse_args(argv)
+    from graders import cli  # after parsing, so --help stays instant
+
+    try:
+        katas = load_manifest(args.root / "kata.yaml")
+    except ManifestError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        return getattr(cli, args.command)(args, katas)
+    except cli.UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""The answer key, checked: the reference and every correct alternative pass the hidden tests,
+the starter is not_attempted, every known-buggy mutant fails, and every hidden test catches at
+least one mutant (a test that catches none is suspect; a mutant that passes is a hole).
+
+    python -m graders bank kmeans        # a table of which test fails which mutant
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from graders.grade import grade
+
+
+def bank_files(paths, kata_id):
+    """{"reference": [...], "alternatives": [...], "mutants": [...], "starter": [...]} of solution files."""
+    graders = paths.root / "graders"
+    return {
+        "reference": [graders / "references" / f"{kata_id}.py"],
+        "alternatives": sorted((graders / "alternatives" / kata_id).glob("*.py")),
+        "mutants": sorted((graders / "mutants" / kata_id).glob("*.py")),
+        "starter": [paths.kata_dir(kata_id) / "starter.py"],
+    }
+
+
+def check_kata(kata, paths):
+    """Grade every bank file of one kata; returns a JSON-ready dict with the problems found."""
+    files = bank_files(paths, kata.id)
+    graded = {role: {f.stem: grade(kata, paths, f) for f in fs} for role, fs in files.items()}
+    problems = []
+    for role, expected in (("reference", "passed"), ("alternatives", "passed"), ("starter", "not_attempted")):
+        for name, result in graded[role].items():
+            if result.status != expected:
+                failing = [f"{t.name}: {t.message.splitlines()[0] if t.message else t.status}"
+                           for t in result.tests if t.status != "passed"]
+                problems.append(f"{role} {name} is {result.status}, expected {expected}: "
+                                f"{result.message or '; '.join(failing[:5])}")
+    tests = [t.name for t in graded["reference"]["reference"].tests]
+    catches = {test: [] for test in tests}
+    for name, result in graded["mutants"].items():
+        if result.status == "passed":
+            problems.append(f"mutant {name} passes every hidden test: a hole in the tests")
+        for t in result.tests:
+            if t.status != "passed" and t.name in catches:
+                catches[t.name].append(name)
+    if len(graded["mutants"]) < 8:
+        problems.append(f"only {len(graded['mutants'])} mutants; every kata needs at least 8")
+    problems += [f"hidden test {test} fails no mutant: what mistake is it for?" for test, c in catches.items() if not c]
+    return {
+        "kata": kata.id,
+        "problems": problems,
+        "mutants": {name: {"status": r.status, "failed_tests": [t.name for t in r.tests if t.status != "passed"],
+                           "message": r.message}
+                    for name, r in graded["mutants"].items()},
+        "catches": catches,
+        "statuses": {role: {name: r.status for name, r in rs.items()} for role, rs in graded.items()},
+    }
+
+
+def run_bank(args, katas, paths):
+    from graders.cli import check_kata_ids, ready_katas
+
+    ids = args.katas or ready_katas(katas, paths)
+    check_kata_ids(ids, katas, paths)
+    reports = [check_kata(katas[k], paths) for k in ids]
+    for report in reports:
+        print(f"{report['kata']}:")
+        for name, m in report["mutants"].items():
+            detail = ", ".join(m["failed_tests"]) or (m["message"].splitlines() or [""])[0]
+            print(f"  mutant {name:<36} {m['status']:<10} {detail[:150]}")
+        for test, mutants in report["catches"].items():
+            print(f"  test {test:<52} catches {len(mutants)} mutant(s)")
+        for problem in report["problems"]:
+            print(f"  PROBLEM: {problem}")
+        print(f"  {'ok' if not report['problems'] else str(len(report['problems'])) + ' problem(s)'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(reports, indent=2))
+    return 0 if not any(r["problems"] for r in reports) else 1
+
+

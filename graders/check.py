@@ -1,0 +1,110 @@
+"""Comparisons the hidden tests make, in the judge: messages say what went wrong, with numbers.
+
+Every helper takes `case`, a few words naming the input ("a fully masked query row"), and
+raises AssertionError with a message a learner can act on.
+"""
+
+import numpy as np
+
+
+def _where(index):
+    return "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def as_array(actual, case, what="an array"):
+    """The solution's result as an ndarray (NumPy scalars and Python numbers allowed)."""
+    if isinstance(actual, np.ndarray):
+        return actual
+    if isinstance(actual, (int, float, np.generic)) and not isinstance(actual, bool):
+        return np.asarray(actual)
+    raise AssertionError(f"returned {type(actual).__name__} for {case}; expected {what}")
+
+
+def assert_shape(actual, shape, case):
+    actual = as_array(actual, case, f"an array of shape {tuple(shape)}")
+    if actual.shape != tuple(shape):
+        raise AssertionError(f"shape {actual.shape} for {case}; expected {tuple(shape)}")
+    return actual
+
+
+def assert_dtype(actual, dtype, case):
+    actual = as_array(actual, case, f"a {np.dtype(dtype)} array")
+    if actual.dtype != np.dtype(dtype):
+        raise AssertionError(f"dtype {actual.dtype} for {case}; expected {np.dtype(dtype)} (keep the input's dtype)")
+    return actual
+
+
+def assert_finite(actual, case):
+    actual = as_array(actual, case)
+    bad = ~np.isfinite(actual)
+    if bad.any():
+        index = np.argwhere(bad)[0]
+        raise AssertionError(f"{actual[tuple(index)]} at {_where(index)} for {case}; expected finite values")
+    return actual
+
+
+def assert_close(actual, expected, case, rtol=1e-6, atol=1e-8):
+    """Elementwise |actual - expected| <= atol + rtol * |expected|; NaN/inf must match exactly."""
+    expected = np.asarray(expected)
+    actual = assert_shape(actual, expected.shape, case)
+    a = actual.astype(np.float64) if actual.dtype.kind in "biuf" else actual
+    e = expected.astype(np.float64) if expected.dtype.kind in "biuf" else expected
+    with np.errstate(invalid="ignore", over="ignore"):
+        same_nonfinite = (np.isnan(a) & np.isnan(e)) | (np.isinf(a) & (a == e))
+        error = np.where(same_nonfinite, 0.0, np.abs(a - e))
+        error = np.where(np.isnan(error), np.inf, error)
+        bad = error > atol + rtol * np.abs(np.where(np.isfinite(e), e, 0.0))
+    if bad.any():
+        worst = np.unravel_index(np.argmax(np.where(bad, error, -1.0)), bad.shape) if bad.ndim else ()
+        got, want = a[worst], e[worst]
+        where = f" at {_where(worst)}" if bad.ndim else ""
+        raise AssertionError(
+            f"max abs error {error[worst]:.2e}{where} (got {got:.6g}, expected {want:.6g}) for {case}; "
+            f"{int(bad.sum())} of {bad.size} values outside rtol={rtol:g}, atol={atol:g}")
+    return actual
+
+
+def assert_equal(actual, expected, case):
+    """Exact equality for ints, lists of tokens, label arrays."""
+    if isinstance(expected, np.ndarray):
+        actual = assert_shape(actual, expected.shape, case)
+        mismatch = actual != expected
+        if mismatch.any():
+            index = np.argwhere(mismatch)[0] if mismatch.ndim else ()
+            raise AssertionError(f"{actual[tuple(index)]} at {_where(index)} for {case}; expected "
+                                 f"{expected[tuple(index)]} ({int(mismatch.sum())} of {mismatch.size} differ)")
+        return actual
+    if _normalize(actual) != _normalize(expected):
+        raise AssertionError(f"returned {_short(actual)} for {case}; expected {_short(expected)}")
+    return actual
+
+
+def assert_scalar_close(actual, expected, case, rtol=1e-6, atol=1e-8):
+    """A float result (Python float or NumPy scalar, or a 0-d array)."""
+    actual = as_array(actual, case, "a number")
+    if actual.shape != ():
+        raise AssertionError(f"returned an array of shape {actual.shape} for {case}; expected a single number")
+    return assert_close(actual, np.asarray(expected, dtype=np.float64), case, rtol=rtol, atol=atol)
+
+
+def _normalize(v):
+    """Compare ints from NumPy and Python alike, tuples and lists alike."""
+    if isinstance(v, (list, tuple)):
+        return [_normalize(x) for x in v]
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.ndarray) and v.dtype.kind in "iu" and v.ndim <= 1:
+        return [int(x) for x in v.reshape(-1)] if v.ndim else int(v)
+    return v
+
+
+def _short(v, limit=200):
+    text = repr(v)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def assert_unchanged(after, before, name, case):
+    """An input the solution must not modify in place, as the solution left it (see `with_inputs`)."""
+    before = np.asarray(before)
+    if not isinstance(after, np.ndarray) or after.shape != before.shape or not np.array_equal(after, before, equal_nan=True):
+        raise AssertionError(f"the solution modified its input `{name}` in place for {case}; inputs must be left as they are")

@@ -1,0 +1,103 @@
+"""kata.yaml: load it and validate every entry, with errors that name the kata and the field."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FRAMEWORKS = ("numpy", "torch", "python")
+DIFFICULTIES = ("easy", "medium", "hard")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+class ManifestError(Exception):
+    """kata.yaml is unreadable or an entry breaks the schema."""
+
+
+@dataclass(frozen=True)
+class Kata:
+    id: str
+    title: str
+    stars: int
+    difficulty: str
+    companies: tuple
+    minutes: int
+    framework: str
+    timeout_s: float
+    kata_timeout_s: float
+    memory_mb: int
+    forbidden: tuple
+    follow_ups: tuple
+
+
+def _positive_int(v):
+    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+
+
+def _positive_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+
+
+def _string_list(v, pattern=None, nonempty=True):
+    return (isinstance(v, list) and (v or not nonempty)
+            and all(isinstance(s, str) and s.strip() and (pattern is None or pattern.match(s)) for s in v))
+
+
+# field -> (check, what a valid value is)
+SCHEMA = {
+    "id": (lambda v: isinstance(v, str) and ID_PATTERN.match(v), "a lowercase identifier like 'kv_cache'"),
+    "title": (lambda v: isinstance(v, str) and v.strip(), "a non-empty string"),
+    "stars": (lambda v: _positive_int(v) and v <= 5, "an integer from 1 to 5"),
+    "difficulty": (lambda v: v in DIFFICULTIES, f"one of {', '.join(DIFFICULTIES)}"),
+    "companies": (_string_list, "a non-empty list of names"),
+    "minutes": (lambda v: _positive_int(v) and v <= 120, "an integer number of minutes from 1 to 120"),
+    "framework": (lambda v: v in FRAMEWORKS, f"one of {', '.join(FRAMEWORKS)}"),
+    "timeout_s": (_positive_number, "a positive number of seconds"),
+    "kata_timeout_s": (_positive_number, "a positive number of seconds"),
+    "memory_mb": (lambda v: _positive_int(v) and v >= 256, "an integer number of MiB, at least 256"),
+    "forbidden": (lambda v: _string_list(v, DOTTED_NAME, nonempty=False), "a list of dotted names like 'scipy.special.softmax'"),
+    "follow_ups": (_string_list, "a non-empty list of questions"),
+}
+
+
+def load_manifest(path):
+    """Path to kata.yaml -> {id: Kata}, in manifest order. Raises ManifestError."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ManifestError(f"{path}: cannot be read ({e})") from None
+    except yaml.YAMLError as e:
+        raise ManifestError(f"{path}: not valid YAML ({e})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("katas"), list):
+        raise ManifestError(f"{path}: expected a top-level `katas:` list")
+    katas = {}
+    for i, entry in enumerate(data["katas"]):
+        kata = _validate(entry, where=f"{path}: katas[{i}]")
+        if kata.id in katas:
+            raise ManifestError(f"{path}: kata '{kata.id}' appears twice")
+        katas[kata.id] = kata
+    return katas
+
+
+def _validate(entry, where):
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
+    name = entry.get("id") if isinstance(entry.get("id"), str) else where
+    label = f"kata '{name}'" if name != where else where
+    unknown = sorted(set(entry) - set(SCHEMA), key=str)
+    if unknown:
+        raise ManifestError(f"{label}: unknown field '{unknown[0]}' (fields: {', '.join(SCHEMA)})")
+    for field, (check, meaning) in SCHEMA.items():
+        if field not in entry:
+            raise ManifestError(f"{label}: missing field '{field}' ({meaning})")
+        if not check(entry[field]):
+            raise ManifestError(f"{label}: field '{field}' is {entry[field]!r}; expected {meaning}")
+    if entry["kata_timeout_s"] < entry["timeout_s"]:
+        raise ManifestError(f"{label}: field 'kata_timeout_s' ({entry['kata_timeout_s']}) is below timeout_s ({entry['timeout_s']})")
+    values = {f: tuple(v) if isinstance(v, list) else v for f, v in entry.items()}
+    return Kata(**values)

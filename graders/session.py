@@ -1,0 +1,282 @@
+"""The judge's side of the boundary: a worker process per kata, and the proxy tests call through.
+
+    solution = SolutionProxy(worker, clock)
+    out = solution.self_attention(x, w_q, w_k, w_v, mask=mask)   # runs in the worker, returns plain data
+
+What the solution raises comes back as a `SolutionRaised` (mirroring the builtin type, so
+`pytest.raises(ValueError)` works); a hang, a crash, an exit or a memory blow-up come back as
+`SolutionTimeout`, `SolutionCrashed` or `SolutionOutOfMemory`, and the worker is replaced.
+"""
+
+import builtins
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from graders import wire
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from graders.worker import main; main(*map(int, sys.argv[2:]))"
+OUTPUT_KEPT_BYTES = 4096
+PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+class SolutionProblem(Exception):
+    """Something the solution did (not the judge): raised, hung, crashed, ran out of memory."""
+
+
+class SolutionRaised(SolutionProblem):
+    def __init__(self, info):
+        self.type_name, self.bases = info["type"], info["bases"]
+        self.traceback = info["traceback"]
+        super().__init__(f"{self.type_name}: {info['message']}" if info["message"] else self.type_name)
+
+
+class SolutionTimeout(SolutionProblem):
+    pass
+
+
+class SolutionCrashed(SolutionProblem):
+    pass
+
+
+class SolutionOutOfMemory(SolutionProblem):
+    pass
+
+
+class SolutionNotImplemented(SolutionRaised, NotImplementedError):
+    pass
+
+
+class SolutionMissingName(SolutionRaised):
+    pass
+
+
+# What the solution raised, mirrored as a judge-side class that is also the builtin type.
+MIRRORED = {
+    name: type(f"Solution{name}", (SolutionRaised, getattr(builtins, name)), {})
+    for name in ("ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "RuntimeError",
+                 "AssertionError", "AttributeError", "OverflowError", "ArithmeticError", "LookupError")
+}
+
+
+def _raised(info):
+    """A SolutionRaised that is also an instance of the builtin type the solution raised."""
+    if info["type"] == "MissingName":
+        return SolutionMissingName(info)
+    if "NotImplementedError" in info["bases"]:
+        return SolutionNotImplemented(info)
+    if "SystemExit" in info["bases"] or "KeyboardInterrupt" in info["bases"]:
+        return SolutionCrashed(f"the solution raised {info['type']}({info['message']}) in the middle of a call")
+    if "MemoryError" in info["bases"]:
+        return SolutionOutOfMemory(f"ran out of memory (MemoryError: {info['message'][:200]})")
+    mirrored = next((MIRRORED[b] for b in info["bases"] if b in MIRRORED), SolutionRaised)
+    return mirrored(info)
+
+
+class Worker:
+    """One subprocess (own process group, memory rlimit) that has imported one solution file."""
+
+    def __init__(self, solution_path, memory_mb):
+        self.solution_path = Path(solution_path).resolve()
+        self.memory_mb = memory_mb
+        self.proc = None
+        self.output = bytearray()  # the first OUTPUT_KEPT_BYTES of everything the solution printed
+        self.output_total = 0
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self):
+        """Spawn the process and ask it to import the solution (the reply is read by `load`)."""
+        request_r, self._request_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+        env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOTSTRAP, str(REPO_ROOT), str(request_r), str(reply_w), str(self.memory_mb)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(request_r, reply_w), env=env, cwd=self.solution_path.parent, start_new_session=True,
+        )
+        os.close(request_r)
+        os.close(reply_w)
+        self._drainer = threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True)
+        self._drainer.start()
+        wire.write_message(self._request_w, wire.encode({"op": "load", "path": str(self.solution_path)}))
+
+    def load(self, timeout):
+        """Names the solution defines; raises a SolutionProblem if it does not import."""
+        if self.proc is None:
+            self.start()
+        return self._reply(timeout)
+
+    def request(self, message, timeout):
+        if self.proc is None:
+            self.start()
+            self._reply(timeout)  # the import; a failure here surfaces as the call's failure
+        try:
+            wire.write_message(self._request_w, wire.encode(message))
+        except BrokenPipeError:
+            raise self._died() from None
+        return self._reply(timeout)
+
+    def close(self):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self._drainer.join(timeout=1.0)
+        self.proc.stdout.close()
+        os.close(self._request_w)
+        os.close(self._reply_r)
+        self.proc = None
+
+    # -- reading replies -------------------------------------------------------------------------
+    def _reply(self, timeout):
+        deadline = time.monotonic() + timeout
+        try:
+            reply = wire.read_message(lambda n: self._read_exact(n, deadline, timeout))
+        except BaseException:
+            self.close()  # interrupted mid-call (timeout, crash, pytest-timeout): the state is unknown
+            raise
+        if "raised" in reply:
+            problem = _raised(reply["raised"])
+            if isinstance(problem, SolutionOutOfMemory):
+                self.close()
+            raise problem
+        return reply["value"]
+
+    def _read_exact(self, n, deadline, timeout):
+        chunks = []
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._reply_r, selectors.EVENT_READ)
+            while n:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not sel.select(remaining):
+                    raise SolutionTimeout(f"did not return within {timeout:.3g} s")
+                chunk = os.read(self._reply_r, min(n, 1 << 20))
+                if not chunk:
+                    raise self._died()
+                chunks.append(chunk)
+                n -= len(chunk)
+        return b"".join(chunks)
+
+    def _died(self):
+        code = self.proc.wait()
+        if code < 0:
+            name = signal.Signals(-code).name
+            if -code == signal.SIGKILL:
+                return SolutionOutOfMemory(f"the solution's process was killed ({name}), most likely for memory")
+            return SolutionCrashed(f"the solution's process crashed ({name})")
+        return SolutionCrashed(f"the solution's process exited with code {code} in the middle of a call "
+                               "(sys.exit or os._exit in the solution?)")
+
+    def _drain(self, stream):
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            with self._lock:
+                self.output_total += len(chunk)
+                room = OUTPUT_KEPT_BYTES - len(self.output)
+                if room > 0:
+                    self.output += chunk[:room]
+
+    def printed(self):
+        """(first bytes of what the solution printed, as text; total bytes printed)."""
+        with self._lock:
+            return self.output.decode(errors="replace"), self.output_total
+
+
+class SolutionProxy:
+    """`solution.name(*args)` runs the solution's module-level `name` in the worker.
+
+    `deadline()` gives the seconds the current call may take (set by the plugin per test)."""
+
+    def __init__(self, worker, deadline):
+        self._worker, self._deadline = worker, deadline
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _RemoteCallable(self, {"op": "call", "name": name})
+
+    def _request(self, message):
+        value = self._worker.request(message, self._deadline())
+        return _wrap(self, value)
+
+    def _release(self):
+        if self._worker.proc is not None:
+            self._worker.request({"op": "release"}, self._deadline())
+
+
+class _RemoteCallable:
+    def __init__(self, proxy, message):
+        self._proxy, self._message = proxy, message
+
+    def __call__(self, *args, **kwargs):
+        args, kwargs = _unwrap(list(args)), _unwrap(kwargs)
+        return self._proxy._request({**self._message, "args": args, "kwargs": kwargs})
+
+    def with_inputs(self, *args, **kwargs):
+        """-> (result, args, kwargs), the arguments as the solution left them (to catch in-place edits)."""
+        args, kwargs = _unwrap(list(args)), _unwrap(kwargs)
+        reply = self._proxy._request({**self._message, "args": args, "kwargs": kwargs, "with_inputs": True})
+        return reply["result"], tuple(reply["args"]), reply["kwargs"]
+
+
+class RemoteObject:
+    """An object that lives in the worker (e.g. a KVCache the solution built): methods run there."""
+
+    def __init__(self, proxy, handle):
+        self._proxy, self._handle = proxy, handle
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _RemoteCallable(self._proxy, {"op": "method", "handle": self._handle, "name": name})
+
+    def __len__(self):
+        return self._method("__len__")
+
+    def __iter__(self):
+        return iter(self._method("__iter__"))
+
+    def __call__(self, *args, **kwargs):
+        return self._method("__call__", *args, **kwargs)
+
+    def _method(self, name, *args, **kwargs):
+        return _RemoteCallable(self._proxy, {"op": "method", "handle": self._handle, "name": name})(*args, **kwargs)
+
+    def __repr__(self):
+        return repr(self._handle)
+
+
+def _unwrap(value):
+    """RemoteObjects in a request go back to the worker as their Handles."""
+    if isinstance(value, RemoteObject):
+        return value._handle
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_unwrap(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
+
+
+def _wrap(proxy, value):
+    """Handles in a reply become RemoteObjects."""
+    if isinstance(value, wire.Handle):
+        return RemoteObject(proxy, value)
+    if isinstance(value, list):
+        return [_wrap(proxy, v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_wrap(proxy, v) for v in value)
+    if isinstance(value, dict):
+        return {k: _wrap(proxy, v) for k, v in value.items()}
+    return value

@@ -1,0 +1,216 @@
+"""Plain data across the trust boundary: encode to bytes, decode without executing anything.
+
+A message is a JSON tree plus raw buffers. Python scalars, str, None and NaN/inf floats are
+JSON; everything else is a one-key object naming its kind:
+    {"list": [...]}  {"tuple": [...]}  {"dict": [[k, v], ...]}  {"bytes": i}
+    {"array": [i, dtype, shape]}  {"scalar": [i, dtype]}  {"handle": [id, type_name]}
+    {"make": [factory, args, kwargs]}      (judge -> worker only: build a trusted helper object)
+where i indexes the raw buffers. Decoding reads dtypes from a whitelist and buffers with
+np.frombuffer: no pickle, no eval, no class lookup.
+Framing on a pipe: 8-byte length of the JSON, the JSON, then per buffer an 8-byte length and bytes.
+"""
+
+import json
+import os
+import struct
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 512 * 2**20  # a larger reply is refused, not read into the judge's memory
+
+SAFE_DTYPES = {
+    np.dtype(name).str: np.dtype(name)
+    for name in (
+        "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+        "float16", "float32", "float64", "complex64", "complex128",
+    )
+}
+
+
+class WireError(Exception):
+    """A message that is not plain data, too large, or malformed."""
+
+
+class Handle:
+    """A reference to an object that lives in the worker (a class instance the solution made)."""
+
+    def __init__(self, id, type_name):
+        self.id, self.type_name = id, type_name
+
+    def __repr__(self):
+        return f"<{self.type_name} in the solution's process>"
+
+
+class Make:
+    """Judge-side request for the worker to build a helper object from trusted code,
+    e.g. Make("numpy.random:default_rng", 0) for an `rng` argument."""
+
+    def __init__(self, factory, *args, **kwargs):
+        self.factory, self.args, self.kwargs = factory, args, kwargs
+
+
+def encode(value, to_handle=None):
+    """value -> bytes. `to_handle(obj) -> Handle` is called for objects that are not plain data
+    (the worker keeps them); without it such objects raise WireError."""
+    buffers = []
+
+    def enc(v):
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, (int, float)) and type(v) in (int, float, bool):
+            return v
+        if isinstance(v, np.ndarray) or _is_tensor(v):
+            arr = _as_plain_array(v)
+            buffers.append(arr.tobytes())
+            return {"array": [len(buffers) - 1, arr.dtype.str, list(arr.shape)]}
+        if isinstance(v, np.generic):
+            arr = _as_plain_array(np.asarray(v))
+            buffers.append(arr.tobytes())
+            return {"scalar": [len(buffers) - 1, arr.dtype.str]}
+        if isinstance(v, int):  # an int subclass (e.g. IntEnum): keep the number only
+            return int(v)
+        if isinstance(v, float):
+            return float(v)
+        if isinstance(v, (bytes, bytearray)):
+            buffers.append(bytes(v))
+            return {"bytes": len(buffers) - 1}
+        if isinstance(v, tuple):
+            return {"tuple": [enc(x) for x in v]}
+        if isinstance(v, list):
+            return {"list": [enc(x) for x in v]}
+        if isinstance(v, dict):
+            return {"dict": [[enc(k), enc(x)] for k, x in v.items()]}
+        if isinstance(v, Handle):
+            return {"handle": [v.id, v.type_name]}
+        if isinstance(v, Make):
+            return {"make": [v.factory, enc(list(v.args)), enc(v.kwargs)]}
+        if to_handle is not None:
+            return enc(to_handle(v))
+        raise WireError(f"cannot send a {type(v).__name__}: only numbers, strings, lists, dicts and arrays")
+
+    try:
+        tree = json.dumps(enc(value)).encode()
+    except RecursionError:
+        raise WireError("the value is nested too deeply (or contains itself)") from None
+    parts = [struct.pack("<Q", len(tree)), tree]
+    for buf in buffers:
+        parts += [struct.pack("<Q", len(buf)), buf]
+    message = b"".join(parts)
+    if len(message) > MAX_MESSAGE_BYTES:
+        raise WireError(f"the value is {len(message) / 2**20:.0f} MiB, over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
+    return message
+
+
+def decode(tree, buffers):
+    """(JSON tree, list of bytes) -> value, building only plain types, ndarrays, Handles and Makes."""
+
+    def dec(v):
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return v
+        if not (isinstance(v, dict) and len(v) == 1):
+            raise WireError(f"malformed node {str(v)[:80]!r}")
+        (kind, x), = v.items()
+        if kind == "list":
+            return [dec(i) for i in x]
+        if kind == "tuple":
+            return tuple(dec(i) for i in x)
+        if kind == "dict":
+            return {_hashable(dec(k)): dec(i) for k, i in x}
+        if kind == "bytes":
+            return _buffer(buffers, x)
+        if kind == "array":
+            index, dtype, shape = x
+            return _array(_buffer(buffers, index), dtype, shape)
+        if kind == "scalar":
+            index, dtype = x
+            return _array(_buffer(buffers, index), dtype, [])[()]
+        if kind == "handle":
+            return Handle(int(x[0]), str(x[1]))
+        if kind == "make":
+            return Make(str(x[0]), *dec(x[1]), **dec(x[2]))
+        raise WireError(f"unknown kind {kind!r}")
+
+    try:
+        return dec(tree)
+    except WireError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, RecursionError) as e:
+        raise WireError(f"malformed message: {type(e).__name__}: {e}") from None
+
+
+def write_message(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_message(read_exact):
+    """Read one framed message with `read_exact(n) -> bytes`; returns the decoded value."""
+    (tree_len,) = struct.unpack("<Q", read_exact(8))
+    if tree_len > MAX_MESSAGE_BYTES:
+        raise WireError(f"message header of {tree_len} bytes is over the limit")
+    try:
+        tree = json.loads(read_exact(tree_len))
+    except (ValueError, RecursionError) as e:
+        raise WireError(f"malformed message: {e}") from None
+    total, buffers = tree_len, []
+    for _ in range(_count_buffers(tree)):
+        (n,) = struct.unpack("<Q", read_exact(8))
+        total += n
+        if total > MAX_MESSAGE_BYTES:
+            raise WireError(f"message over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
+        buffers.append(read_exact(n))
+    return decode(tree, buffers)
+
+
+def _count_buffers(tree):
+    count, stack = 0, [tree]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict) and len(v) == 1:
+            (kind, x), = v.items()
+            if kind in ("array", "scalar", "bytes"):
+                count += 1
+            elif isinstance(x, list):
+                stack.extend(x)
+        elif isinstance(v, list):
+            stack.extend(v)
+    return count
+
+
+def _is_tensor(v):
+    return type(v).__module__ == "torch" and type(v).__name__ in ("Tensor", "Parameter")
+
+
+def _as_plain_array(v):
+    """Any ndarray subclass or tensor -> a C-contiguous, native-order base ndarray of a safe dtype."""
+    if _is_tensor(v):
+        v = v.detach().cpu().numpy()
+    arr = np.array(v, copy=True, subok=False, order="C")
+    if arr.dtype.str not in SAFE_DTYPES:
+        native = arr.dtype.newbyteorder("=")
+        if native.str not in SAFE_DTYPES:
+            raise WireError(f"cannot send an array of dtype {arr.dtype}")
+        arr = arr.astype(native)
+    return arr
+
+
+def _buffer(buffers, index):
+    if not isinstance(index, int) or not 0 <= index < len(buffers):
+        raise WireError("bad buffer index")
+    return buffers[index]
+
+
+def _array(buf, dtype, shape):
+    if dtype not in SAFE_DTYPES:
+        raise WireError(f"dtype {dtype!r} is not allowed")
+    if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)):
+        raise WireError("bad array shape")
+    dt = SAFE_DTYPES[dtype]
+    if dt.itemsize * int(np.prod(shape, dtype=np.int64)) != len(buf):
+        raise WireError("array size does not match its shape")
+    return np.frombuffer(buf, dtype=dt).reshape(shape).copy()  # writable, owns its memory
+
+
+def _hashable(k):
+    return tuple(_hashable(i) for i in k) if isinstance(k, list) else k

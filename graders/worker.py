@@ -1,0 +1,167 @@
+"""The untrusted side: a subprocess that imports one solution file and runs calls on it.
+
+Started by `graders.session.Worker` as
+    python -I -c "<bootstrap>" REPO_ROOT REQUEST_FD REPLY_FD MEMORY_MB
+It answers each request with plain data (see `graders.wire`) and never decides a grade.
+Requests:  {"op": "load", "path": str}
+           {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
+           {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
+           {"op": "release"}                                                 forget kept objects
+Replies:   {"value": v}  or  {"raised": {"type", "bases", "message", "traceback"}}
+"""
+
+import importlib
+import importlib.util
+import os
+import resource
+import sys
+import traceback
+import warnings
+
+from graders import wire
+
+# Objects the judge may ask the worker to build for arguments (rngs, toy models): trusted code only.
+MAKE_ALLOWED = ("numpy.random:default_rng", "graders.toys.", "torch.")
+
+
+def main(request_fd, reply_fd, memory_mb):
+    limit = memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
+    reader = _Reader(request_fd)
+    state = new_state()
+    while True:
+        try:
+            request = wire.read_message(reader.read_exact)
+        except EOFError:
+            return
+        try:
+            reply = {"value": handle_request(request, state)}
+        except BaseException as e:  # the solution may raise anything, SystemExit included
+            reply = {"raised": describe(e)}
+        try:
+            data = wire.encode(reply, to_handle=lambda obj: _keep(obj, state))
+        except Exception as e:
+            data = wire.encode({"raised": describe(e, note="the solution returned a value that cannot be graded: ")})
+        sys.stdout.flush()  # what the solution printed reaches the judge's capture before the reply
+        sys.stderr.flush()
+        wire.write_message(reply_fd, data)
+
+
+def new_state():
+    return {"module": None, "kept": {}}
+
+
+def handle_request(request, state):
+    """Run one request against `state` ({"module", "kept"}); also used in-process by the benchmark."""
+    op = request["op"]
+    if op == "load":
+        state["module"] = _import_solution(request["path"])
+        return sorted(n for n in vars(state["module"]) if not n.startswith("_"))
+    if op == "release":
+        state["kept"].clear()
+        return None
+    args = [_build(a, state) for a in request["args"]]
+    kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
+    result = _call(op, request, state, args, kwargs)
+    if request.get("with_inputs"):  # the judge checks the inputs were not modified in place
+        return {"result": result, "args": args, "kwargs": kwargs}
+    return result
+
+
+def _call(op, request, state, args, kwargs):
+    name = request["name"]
+    if op == "call":
+        if not hasattr(state["module"], name):
+            raise _MissingName(f"the solution defines no `{name}`")
+        return getattr(state["module"], name)(*args, **kwargs)
+    if op == "method":
+        obj = state["kept"][request["handle"].id]
+        if name == "__iter__":
+            return list(obj)
+        if name == "__len__":
+            return len(obj)
+        if name.startswith("_") and name not in ("__getitem__", "__call__"):
+            raise _MissingName(f"private attribute {name}")
+        if not hasattr(obj, name):
+            raise _MissingName(f"the solution's {type(obj).__name__} has no `{name}`")
+        return getattr(obj, name)(*args, **kwargs)
+    raise ValueError(f"unknown op {op!r}")
+
+
+def _import_solution(path):
+    spec = importlib.util.spec_from_file_location("solution", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["solution"] = module  # dataclasses and pickling look a class's module up here
+    sys.path.insert(0, os.path.dirname(path))  # a solution may import a helper file beside it
+    spec.loader.exec_module(module)
+    return module
+
+
+def _build(value, state):
+    """Turn Handles back into the kept objects and Makes into trusted helper objects."""
+    if isinstance(value, wire.Handle):
+        return state["kept"][value.id]
+    if isinstance(value, wire.Make):
+        if not any(value.factory == a or (a.endswith(".") and value.factory.startswith(a)) for a in MAKE_ALLOWED):
+            raise ValueError(f"factory {value.factory!r} is not allowed")
+        module_name, _, attr = value.factory.partition(":")
+        factory = getattr(importlib.import_module(module_name), attr)
+        return factory(*[_build(a, state) for a in value.args], **{k: _build(v, state) for k, v in value.kwargs.items()})
+    if isinstance(value, list):
+        return [_build(v, state) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_build(v, state) for v in value)
+    if isinstance(value, dict):
+        return {k: _build(v, state) for k, v in value.items()}
+    return value
+
+
+def _keep(obj, state):
+    handle = wire.Handle(len(state["kept"]) + 1, type(obj).__name__)
+    while handle.id in state["kept"]:
+        handle.id += 1
+    state["kept"][handle.id] = obj
+    return handle
+
+
+class _MissingName(Exception):
+    pass
+
+
+def describe(e, note=""):
+    """An exception as plain data: type, builtin bases, message, the last frames of the solution."""
+    kind = "MissingName" if isinstance(e, _MissingName) else type(e).__name__
+    bases = [c.__name__ for c in type(e).__mro__ if c.__module__ == "builtins"]
+    tb = traceback.extract_tb(e.__traceback__)
+    in_solution = [f for f in tb if f.filename != __file__ and not f.filename.startswith("<")]
+    try:
+        message = str(e)
+    except Exception:
+        message = f"<unprintable {kind}>"
+    return {
+        "type": kind,
+        "bases": bases,
+        "message": (note + message)[:2000],
+        "traceback": "".join(traceback.format_list(in_solution[-3:]))[-2000:],
+    }
+
+
+class _Reader:
+    def __init__(self, fd):
+        self.fd = fd
+
+    def read_exact(self, n):
+        chunks = []
+        while n:
+            chunk = os.read(self.fd, min(n, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
