@@ -69,7 +69,7 @@ def list_katas(session):
 def bench(session):
     """Median warm grading time per kata, isolated worker vs bare in-process."""
     install(session, "grade.txt")
-    session.run("python", "-m", "graders", "bench", *session.posargs)
+    session.run("python", "-m", "graders", "bench", "--commands", *session.posargs)
 
 
 @nox.session

@@ -30,6 +30,7 @@ def main(argv=None):
     p = commands.add_parser("bench", help="time grading of the reference solutions, isolated vs bare")
     p.add_argument("katas", nargs="*")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--commands", action="store_true", help="also time whole commands: python -m graders vs nox")
 
     p = commands.add_parser("bank", help="grade a kata's reference, alternatives and mutants (maintainers)")
     p.add_argument("katas", nargs="*")
@@ -37,6 +38,7 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     from graders import cli  # after parsing, so --help stays instant
+    from graders.grade import GraderError
 
     try:
         katas = load_manifest(args.root / "kata.yaml")
@@ -45,7 +47,7 @@ def main(argv=None):
         return USAGE_ERROR
     try:
         return getattr(cli, args.command)(args, katas)
-    except cli.UsageError as e:
+    except (cli.UsageError, GraderError) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
 

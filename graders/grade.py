@@ -9,12 +9,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from graders.plugin import GradingPlugin, status_of
 from graders.session import Worker
 from graders.static_check import check_source
 
 KATA_STATUSES = ("passed", "failed", "error", "timeout", "memory", "disallowed", "not_attempted")
 SEVERITY = ("timeout", "memory", "error")  # the first present among the tests names the kata's status
+
+
+class GraderError(Exception):
+    """The hidden tests themselves are broken (a maintainer's bug, not the learner's)."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ def kata_status(tests):
 
 
 def grade(kata, paths, solution_path=None, on_result=None, backend=None):
-    """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`."""
+    """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`.
+    `backend` defaults to an isolated `Worker`; the benchmark passes `InProcess` for its baseline."""
     solution_path = Path(solution_path or paths.solution(kata.id))
     started = time.perf_counter()
 
@@ -86,17 +90,18 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None):
         return finish("disallowed", message="\n".join(f.describe(solution_path) for f in findings))
 
     backend = backend or Worker(solution_path, kata.memory_mb)
+    backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
+    from graders.plugin import GradingPlugin, status_of
+
     plugin = GradingPlugin(kata, backend, on_result=on_result)
     try:
-        if isinstance(backend, Worker):
-            backend.start()  # imports while pytest collects
         exit_code = _run_pytest(paths.kata_dir(kata.id), plugin)
     finally:
-        if isinstance(backend, Worker):
-            backend.close()
-    printed = backend.printed() if isinstance(backend, Worker) else ("", 0)
+        backend.close()
+    printed = backend.printed()
     if exit_code not in (0, 1) or not plugin.results:
-        raise RuntimeError(f"the hidden tests of {kata.id} did not run (pytest exit code {exit_code})")
+        raise GraderError(f"the hidden tests of {kata.id} did not run (pytest exit code {exit_code}); "
+                          "this is a bug in the grader, not in your solution")
     if plugin.load_problem is not None:
         status, message = status_of(plugin.load_problem)
         status = status if status in ("timeout", "memory") else "error"
@@ -107,7 +112,9 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None):
 def _run_pytest(kata_dir, plugin):
     import pytest
 
-    args = [str(kata_dir), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:stepwise",
+    args = [str(kata_dir), "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "no:cacheprovider",
+            "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin",
+            "-p", "no:nose", "-p", "no:legacypath",
             "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(kata_dir.parent.parent)]
     return int(pytest.main(args, plugins=[plugin]))
 

@@ -19,6 +19,7 @@ CATEGORIES = (
     "side-effects", "determinism", "statistics", "performance", "memory",
 )
 JUDGE_GRACE_S = 2.0  # pytest-timeout fires this long after the solution's own limit: a judge-side backstop
+MESSAGE_CHARS = 2000
 
 
 @dataclass
@@ -126,7 +127,8 @@ class GradingPlugin:
                 status, message = "error", "not run: the solution did not import"
         category = item.get_closest_marker("category").args[0]
         started = self.started.get(item.nodeid, time.perf_counter())
-        result = TestResult(item.name, category, status, message, round(time.perf_counter() - started, 4))
+        result = TestResult(item.name, category, status, message[:MESSAGE_CHARS],
+                            round(time.perf_counter() - started, 4))
         self.results.append(result)
-        if self.on_result:
+        if self.on_result and self.load_problem is None:  # an import failure is reported once, by the kata
             self.on_result(result)

@@ -16,9 +16,10 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
-from graders import wire
+from graders import wire, worker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from graders.worker import main; main(*map(int, sys.argv[2:]))"
@@ -72,7 +73,7 @@ def _raised(info):
     if "NotImplementedError" in info["bases"]:
         return SolutionNotImplemented(info)
     if "SystemExit" in info["bases"] or "KeyboardInterrupt" in info["bases"]:
-        return SolutionCrashed(f"the solution raised {info['type']}({info['message']}) in the middle of a call")
+        return SolutionCrashed(f"the solution exited in the middle of a call ({info['type']}({info['message']}))")
     if "MemoryError" in info["bases"]:
         return SolutionOutOfMemory(f"ran out of memory (MemoryError: {info['message'][:200]})")
     mirrored = next((MIRRORED[b] for b in info["bases"] if b in MIRRORED), SolutionRaised)
@@ -123,6 +124,11 @@ class Worker:
         except BrokenPipeError:
             raise self._died() from None
         return self._reply(timeout)
+
+    def release(self, timeout):
+        """Forget the objects the worker keeps for the test that just ended."""
+        if self.proc is not None:
+            self.request({"op": "release"}, timeout)
 
     def close(self):
         if self.proc is None:
@@ -210,8 +216,7 @@ class SolutionProxy:
         return _wrap(self, value)
 
     def _release(self):
-        if self._worker.proc is not None:
-            self._worker.request({"op": "release"}, self._deadline())
+        self._worker.release(self._deadline())
 
 
 class _RemoteCallable:
@@ -280,3 +285,37 @@ def _wrap(proxy, value):
     if isinstance(value, dict):
         return {k: _wrap(proxy, v) for k, v in value.items()}
     return value
+
+
+class InProcess:
+    """The benchmark's baseline: the solution imported into the judge itself, no isolation.
+
+    Same interface as `Worker`; never used for grading a learner (nothing protects the judge)."""
+
+    def __init__(self, solution_path):
+        self.solution_path = Path(solution_path).resolve()
+        self.state = None
+
+    def start(self):
+        pass
+
+    def load(self, timeout):
+        self.state = worker.new_state()
+        return self.request({"op": "load", "path": str(self.solution_path)}, timeout)
+
+    def request(self, message, timeout):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            try:
+                return worker.handle_request(message, self.state)
+            except Exception as e:
+                raise _raised(worker.describe(e)) from None
+
+    def release(self, timeout):
+        self.state["kept"].clear()
+
+    def close(self):
+        self.state = None
+
+    def printed(self):
+        return "", 0

@@ -52,7 +52,15 @@ class Make:
 def encode(value, to_handle=None):
     """value -> bytes. `to_handle(obj) -> Handle` is called for objects that are not plain data
     (the worker keeps them); without it such objects raise WireError."""
-    buffers = []
+    buffers, size = [], 0
+
+    def add_buffer(data):
+        nonlocal size
+        buffers.append(data)
+        size += len(data)
+        if size > MAX_MESSAGE_BYTES:
+            raise WireError(f"the value is over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
+        return len(buffers) - 1
 
     def enc(v):
         if v is None or isinstance(v, (bool, str)):
@@ -61,19 +69,16 @@ def encode(value, to_handle=None):
             return v
         if isinstance(v, np.ndarray) or _is_tensor(v):
             arr = _as_plain_array(v)
-            buffers.append(arr.tobytes())
-            return {"array": [len(buffers) - 1, arr.dtype.str, list(arr.shape)]}
+            return {"array": [add_buffer(arr.tobytes()), arr.dtype.str, list(arr.shape)]}
         if isinstance(v, np.generic):
             arr = _as_plain_array(np.asarray(v))
-            buffers.append(arr.tobytes())
-            return {"scalar": [len(buffers) - 1, arr.dtype.str]}
+            return {"scalar": [add_buffer(arr.tobytes()), arr.dtype.str]}
         if isinstance(v, int):  # an int subclass (e.g. IntEnum): keep the number only
             return int(v)
         if isinstance(v, float):
             return float(v)
         if isinstance(v, (bytes, bytearray)):
-            buffers.append(bytes(v))
-            return {"bytes": len(buffers) - 1}
+            return {"bytes": add_buffer(bytes(v))}
         if isinstance(v, tuple):
             return {"tuple": [enc(x) for x in v]}
         if isinstance(v, list):
@@ -186,6 +191,8 @@ def _as_plain_array(v):
     """Any ndarray subclass or tensor -> a C-contiguous, native-order base ndarray of a safe dtype."""
     if _is_tensor(v):
         v = v.detach().cpu().numpy()
+    if v.nbytes > MAX_MESSAGE_BYTES:
+        raise WireError(f"an array of {v.nbytes / 2**20:.0f} MiB is over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
     arr = np.array(v, copy=True, subok=False, order="C")
     if arr.dtype.str not in SAFE_DTYPES:
         native = arr.dtype.newbyteorder("=")

@@ -1,0 +1,69 @@
+"""How fast grading is, as ratios measured in one run (not timed assertions):
+
+- per kata, the warm in-process grade of the reference: isolated (a worker process, the real
+  thing) vs bare (the same hidden tests calling the solution directly, no isolation);
+- with --commands, per kata, whole commands from a cold start: `python -m graders grade` vs
+  `nox -s grade` (when nox is on PATH), i.e. what nox adds on a reused venv.
+"""
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+from graders.grade import grade
+from graders.session import InProcess
+
+
+def median_seconds(run, repeat):
+    run()  # warm-up: imports, caches
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def check_passed(result):
+    if result.status != "passed":
+        raise SystemExit(f"the reference of {result.kata} did not pass ({result.status}): fix that before timing it")
+
+
+def run_bench(args, katas, paths):
+    from graders.cli import check_kata_ids, ready_katas
+
+    ids = args.katas or ready_katas(katas, paths)
+    check_kata_ids(ids, katas, paths)
+    nox = shutil.which("nox") if args.commands else None
+    print(f"median of {args.repeat} warm runs; isolated = a worker process per kata, bare = no isolation")
+    header = f"{'kata':<18}{'isolated':>10}{'bare':>10}{'overhead':>10}"
+    print(header + (f"{'cmd: python':>13}{'cmd: nox':>10}{'nox adds':>10}" if args.commands else ""))
+    for kata_id in ids:
+        kata, reference = katas[kata_id], paths.root / "graders" / "references" / f"{kata_id}.py"
+
+        def isolated():
+            check_passed(grade(kata, paths, reference))
+
+        def bare():
+            check_passed(grade(kata, paths, reference, backend=InProcess(reference)))
+
+        t_iso, t_bare = median_seconds(isolated, args.repeat), median_seconds(bare, args.repeat)
+        line = f"{kata_id:<18}{t_iso:>9.3f}s{t_bare:>9.3f}s{t_iso / t_bare - 1:>+10.0%}"
+        command = ["-m", "graders", "--root", str(paths.root), "grade", kata_id, "--solution", str(reference)]
+        if args.commands:
+            t_cmd = median_seconds(lambda: _run([sys.executable, *command]), args.repeat)
+            line += f"{t_cmd:>12.3f}s"
+        if nox:
+            nox_command = [nox, "-f", str(paths.root / "noxfile.py"), "-s", "grade", "--", *command[4:]]
+            t_nox = median_seconds(lambda: _run(nox_command), args.repeat)
+            line += f"{t_nox:>9.3f}s{t_nox - t_cmd:>+9.3f}s"
+        print(line, flush=True)
+    return 0
+
+
+def _run(command):
+    proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")

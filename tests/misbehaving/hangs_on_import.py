@@ -1,0 +1,3 @@
+"""Loops forever at import time."""
+while True:
+    pass

@@ -1,0 +1,5 @@
+"""Does not parse."""
+
+
+def echo(x)
+    return x

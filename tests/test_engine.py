@@ -1,0 +1,169 @@
+"""The engine against real misbehaving solutions (tests/misbehaving/), graded through the CLI on the
+probe kata (tests/engine_kata/): each status comes from a solution that really does the thing."""
+
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ENGINE_KATA, grade_json, run_graders
+
+MISBEHAVING = Path(__file__).resolve().parent / "misbehaving"
+
+
+def grade(name, tmp_path, root=ENGINE_KATA):
+    return grade_json("probe", MISBEHAVING / f"{name}.py", root, tmp_path)
+
+
+def test_correct_solution_passes(tmp_path):
+    result, proc = grade("correct", tmp_path)
+    assert result["status"] == "passed", proc.stdout
+    assert result["passed"] == result["total"] == 5
+    assert proc.returncode == 0
+    assert set(result) >= {"kata", "status", "passed", "total", "duration_s", "tests"}
+    assert set(result["tests"][0]) == {"name", "category", "status", "message", "duration_s"}
+
+
+def test_starter_is_not_attempted(tmp_path):
+    result, proc = grade("starter", tmp_path)
+    assert result["status"] == "not_attempted"
+    assert {t["status"] for t in result["tests"]} == {"not_attempted"}
+    assert proc.returncode == 1
+
+
+def test_infinite_loop_times_out_within_the_limit(tmp_path):
+    started = time.monotonic()
+    result, proc = grade("infinite_loop", tmp_path)
+    elapsed = time.monotonic() - started
+    assert result["status"] == "timeout", proc.stdout
+    hung = [t for t in result["tests"] if t["name"] in ("test_echo_array", "test_add")]
+    assert all(t["status"] == "timeout" for t in hung)
+    assert all(t["duration_s"] < 3 + 1.5 for t in hung), hung  # timeout_s = 3 in the probe manifest
+    assert elapsed < 20 + 10  # kata_timeout_s = 20: never much past it
+
+
+def test_kata_budget_ends_the_kata(probe_root, tmp_path):
+    manifest = probe_root / "kata.yaml"
+    manifest.write_text(manifest.read_text().replace("kata_timeout_s: 20", "kata_timeout_s: 4"))
+    started = time.monotonic()
+    result, proc = grade("infinite_loop", tmp_path, root=probe_root)
+    assert time.monotonic() - started < 4 + 8
+    assert result["status"] == "timeout"
+    assert any("budget ran out" in t["message"] for t in result["tests"]), result["tests"]
+
+
+def test_50gb_allocation_is_memory(tmp_path):
+    result, proc = grade("allocates_50gb", tmp_path)
+    assert result["status"] == "memory", proc.stdout
+    echo = next(t for t in result["tests"] if t["name"] == "test_echo_array")
+    assert echo["status"] == "memory" and "MemoryError" in echo["message"]
+
+
+@pytest.mark.parametrize("name", ["os_exit", "sys_exit", "segfault"])
+def test_process_exit_or_crash_is_error_not_passed(name, tmp_path):
+    result, proc = grade(name, tmp_path)
+    assert result["status"] == "error", proc.stdout
+    broken = [t for t in result["tests"] if t["status"] == "error"]
+    assert broken and all(("exit" in t["message"] or "SIGSEGV" in t["message"]) for t in broken), broken
+    # the worker is replaced after it dies: the other tests still ran and passed
+    assert result["passed"] >= 3
+
+
+def test_syntax_error_names_the_line(tmp_path):
+    result, proc = grade("syntax_error", tmp_path)
+    assert result["status"] == "error"
+    assert re.search(r"syntax_error\.py:4: syntax error", result["message"]), result["message"]
+
+
+def test_missing_function_is_named(tmp_path):
+    result, _ = grade("missing_name", tmp_path)
+    assert result["status"] == "error"
+    add = [t for t in result["tests"] if t["name"] in ("test_add", "test_add_arrays")]
+    assert all(t["status"] == "error" and "defines no `add`" in t["message"] for t in add)
+
+
+def test_import_error_is_reported_once_with_the_module(tmp_path):
+    result, proc = grade("import_error", tmp_path)
+    assert result["status"] == "error"
+    assert "No module named 'no_such_module_anywhere'" in result["message"]
+    assert all(t["status"] == "error" for t in result["tests"])
+
+
+def test_hang_at_import_is_timeout(tmp_path):
+    result, _ = grade("hangs_on_import", tmp_path)
+    assert result["status"] == "timeout"
+
+
+def test_printing_100mb_is_truncated_and_harmless(tmp_path):
+    result, proc = grade("prints_100mb", tmp_path)
+    assert result["status"] == "passed"
+    assert len(proc.stdout) < 20_000  # the report shows a few lines of it, not 100 MB
+    printed = re.search(r"printed ([\d,]+) bytes", proc.stdout)
+    assert printed and int(printed[1].replace(",", "")) >= 100 * 2**20, proc.stdout[-500:]
+
+
+def test_forbidden_call_is_disallowed_before_running(tmp_path):
+    result, proc = grade("forbidden_import", tmp_path)
+    assert result["status"] == "disallowed"
+    assert "forbidden_import.py:8: `return sp.softmax(x)` uses scipy.special.softmax" in result["message"]
+    assert result["total"] == 0  # nothing ran
+
+
+@pytest.mark.parametrize("name", ["patches_numpy", "lying_array"])
+def test_solution_cannot_reach_the_judges_comparisons(name, tmp_path):
+    result, proc = grade(name, tmp_path)
+    assert result["status"] == "failed", proc.stdout
+    assert next(t for t in result["tests"] if t["name"] == "test_echo_array")["status"] == "failed"
+
+
+def test_child_processes_die_with_the_worker(tmp_path):
+    result, _ = grade("spawns_child", tmp_path)
+    assert result["status"] == "timeout"
+    time.sleep(0.2)
+    leftovers = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"424242" in cmdline.read_bytes():
+                leftovers.append(cmdline.parent.name)
+        except OSError:
+            pass
+    assert not leftovers, f"processes left running: {leftovers}"
+
+
+def test_oversized_return_is_refused_not_read(probe_root, tmp_path):
+    manifest = probe_root / "kata.yaml"
+    manifest.write_text(manifest.read_text().replace("memory_mb: 512", "memory_mb: 4096"))
+    result, _ = grade("huge_return", tmp_path, root=probe_root)
+    echo = next(t for t in result["tests"] if t["name"] == "test_echo_array")
+    assert echo["status"] == "failed" and "limit" in echo["message"], echo
+
+
+def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
+    """Two katas in one run: the first one's worker dies, the second still grades."""
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "os_exit.py").read_text())
+    (probe_root / "solutions" / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    manifest = probe_root / "kata.yaml"
+    text = manifest.read_text()
+    manifest.write_text(text + text.split("katas:\n", 1)[1].replace("id: probe", "id: probe_two"))
+    (probe_root / "katas" / "probe_two").mkdir()
+    for f in (probe_root / "katas" / "probe").iterdir():
+        (probe_root / "katas" / "probe_two" / f.name).write_text(f.read_text().replace("probe", "probe_two"))
+    (probe_root / "solutions" / "probe_two.py").write_text((MISBEHAVING / "correct.py").read_text())
+    proc = run_graders("grade", "probe", "probe_two", "--results-dir", tmp_path / "results", root=probe_root)
+    assert proc.returncode == 1
+    assert '"status": "error"' in (tmp_path / "results" / "probe.json").read_text()
+    assert '"status": "passed"' in (tmp_path / "results" / "probe_two.json").read_text()
+
+
+def test_worker_environment_is_isolated(tmp_path, monkeypatch):
+    """A variable in the grader's environment (a token, say) does not reach the solution."""
+    monkeypatch.setenv("KATA_GYM_SECRET", "do-not-leak")
+    solution = tmp_path / "leak.py"
+    solution.write_text("import os\n" + (MISBEHAVING / "correct.py").read_text().replace(
+        "def add(a, b):\n    return a + b", "def add(a, b):\n    return os.environ.get('KATA_GYM_SECRET', a + b)"))
+    result, _ = grade_json("probe", solution, ENGINE_KATA, tmp_path)
+    assert next(t for t in result["tests"] if t["name"] == "test_add")["status"] == "passed"
+    assert os.environ["KATA_GYM_SECRET"] == "do-not-leak"

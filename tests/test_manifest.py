@@ -1,0 +1,77 @@
+"""kata.yaml: the real one is valid and complete; a broken one gives an error naming kata and field."""
+
+import pytest
+import yaml
+
+from conftest import REPO, run_graders
+from graders.manifest import ManifestError, load_manifest
+
+SHORTLIST = ["attention", "multihead", "kv_cache", "sampling", "softmax", "norms", "bpe", "rope", "kmeans",
+             "logreg", "mlp_backprop", "dataloader", "speculative", "conv2d", "tiny_transformer"]
+
+
+def test_the_manifest_lists_the_shortlist_in_order():
+    katas = load_manifest(REPO / "kata.yaml")
+    assert list(katas) == SHORTLIST
+    assert katas["attention"].stars == 5 and katas["attention"].minutes == 6
+    assert katas["tiny_transformer"].framework == "torch"
+    assert all("torch" in k.forbidden for k in katas.values() if k.framework == "numpy")
+
+
+def test_every_kata_folder_has_a_manifest_entry_and_its_files():
+    katas = load_manifest(REPO / "kata.yaml")
+    for folder in (REPO / "katas").iterdir():
+        assert folder.name in katas, f"katas/{folder.name} has no entry in kata.yaml"
+        for name in ("prompt.md", "starter.py"):
+            assert (folder / name).is_file(), f"katas/{folder.name}/{name} is missing"
+        assert list(folder.glob("test_*.py")), f"katas/{folder.name} has no hidden tests"
+        assert (REPO / "graders" / "references" / f"{folder.name}.py").is_file()
+
+
+def write_manifest(tmp_path, mutate):
+    data = yaml.safe_load((REPO / "kata.yaml").read_text())
+    mutate(data)
+    path = tmp_path / "kata.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["katas"][1].update(stars=6), "kata 'multihead': field 'stars' is 6; expected an integer from 1 to 5"),
+    (lambda d: d["katas"][2].update(stars="4"), "kata 'kv_cache': field 'stars' is '4'"),
+    (lambda d: d["katas"][0].pop("timeout_s"), "kata 'attention': missing field 'timeout_s'"),
+    (lambda d: d["katas"][3].update(framework="jax"), "kata 'sampling': field 'framework' is 'jax'"),
+    (lambda d: d["katas"][4].update(memory_mb=-1), "kata 'softmax': field 'memory_mb' is -1"),
+    (lambda d: d["katas"][5].update(forbidden=["torch nn"]), "kata 'norms': field 'forbidden'"),
+    (lambda d: d["katas"][6].update(follow_ups=[{"a": "b"}]), "kata 'bpe': field 'follow_ups'"),
+    (lambda d: d["katas"][7].update(colour="red"), "kata 'rope': unknown field 'colour'"),
+    (lambda d: d["katas"][8].update(kata_timeout_s=1), "kata 'kmeans': field 'kata_timeout_s' (1) is below timeout_s"),
+    (lambda d: d["katas"][9].update(id="Log Reg"), "field 'id' is 'Log Reg'"),
+    (lambda d: d["katas"].append(dict(d["katas"][0])), "kata 'attention' appears twice"),
+    (lambda d: d.update(katas={"attention": {}}), "expected a top-level `katas:` list"),
+    (lambda d: d["katas"].__setitem__(0, "attention"), "katas[0]: expected a mapping of fields"),
+])
+def test_bad_entries_name_the_kata_and_the_field(tmp_path, mutate, message):
+    with pytest.raises(ManifestError) as error:
+        load_manifest(write_manifest(tmp_path, mutate))
+    assert message in str(error.value)
+
+
+def test_unreadable_manifests(tmp_path):
+    bad_yaml = tmp_path / "kata.yaml"
+    bad_yaml.write_text("katas: [\n  - id: x\n")
+    with pytest.raises(ManifestError, match="not valid YAML"):
+        load_manifest(bad_yaml)
+    with pytest.raises(ManifestError, match="not found"):
+        load_manifest(tmp_path / "missing.yaml")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ManifestError, match="cannot be read"):
+        load_manifest(binary)
+
+
+def test_cli_reports_a_broken_manifest_without_a_traceback(tmp_path):
+    (tmp_path / "kata.yaml").write_text("katas:\n  - id: attention\n    stars: lots\n")
+    proc = run_graders("list", root=tmp_path)
+    assert proc.returncode == 2
+    assert "kata 'attention'" in proc.stderr and "Traceback" not in proc.stderr
