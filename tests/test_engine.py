@@ -27,7 +27,7 @@ def test_correct_solution_passes(tmp_path):
 
 
 def test_starter_is_not_attempted(tmp_path):
-    result, proc = grade("starter", tmp_path)
+    result, proc = grade_json("probe", ENGINE_KATA / "katas" / "probe" / "starter.py", ENGINE_KATA, tmp_path)
     assert result["status"] == "not_attempted"
     assert {t["status"] for t in result["tests"]} == {"not_attempted"}
     assert proc.returncode == 1

@@ -3,6 +3,7 @@ the correct alternatives pass, the starter is not_attempted, every known-buggy m
 every hidden test catches at least one mutant."""
 
 import json
+import shutil
 
 import pytest
 
@@ -32,8 +33,11 @@ def test_answer_key(kata, tmp_path):
     assert proc.returncode == 0
 
 
-def test_bench_reports_isolated_and_bare_times():
-    proc = run_graders("bench", "probe", "--repeat", "1", root=REPO / "tests" / "engine_kata")
+def test_bench_reports_isolated_and_bare_times(probe_root):
+    references = probe_root / "graders" / "references"
+    references.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "tests" / "misbehaving" / "correct.py", references / "probe.py")
+    proc = run_graders("bench", "probe", "--repeat", "1", root=probe_root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     row = proc.stdout.splitlines()[-1].split()
     assert row[0] == "probe" and row[1].endswith("s") and row[3].endswith("%")
