@@ -13,20 +13,20 @@ from graders.grade import grade
 
 
 def bank_files(paths, kata_id):
-    """{"reference": [...], "alternatives": [...], "mutants": [...], "starter": [...]} of solution files."""
+    """{role: {name: solution file}} for the roles reference, alternatives, mutants and starter."""
     graders = paths.root / "graders"
     return {
-        "reference": [graders / "references" / f"{kata_id}.py"],
-        "alternatives": sorted((graders / "alternatives" / kata_id).glob("*.py")),
-        "mutants": sorted((graders / "mutants" / kata_id).glob("*.py")),
-        "starter": [paths.kata_dir(kata_id) / "starter.py"],
+        "reference": {"reference": graders / "references" / f"{kata_id}.py"},
+        "alternatives": {f.stem: f for f in sorted((graders / "alternatives" / kata_id).glob("*.py"))},
+        "mutants": {f.stem: f for f in sorted((graders / "mutants" / kata_id).glob("*.py"))},
+        "starter": {"starter": paths.kata_dir(kata_id) / "starter.py"},
     }
 
 
 def check_kata(kata, paths):
     """Grade every bank file of one kata; returns a JSON-ready dict with the problems found."""
     files = bank_files(paths, kata.id)
-    graded = {role: {f.stem: grade(kata, paths, f) for f in fs} for role, fs in files.items()}
+    graded = {role: {name: grade(kata, paths, f) for name, f in fs.items()} for role, fs in files.items()}
     problems = []
     for role, expected in (("reference", "passed"), ("alternatives", "passed"), ("starter", "not_attempted")):
         for name, result in graded[role].items():

@@ -1,0 +1,25 @@
+"""Masked scores filled with -inf, fully masked rows not handled: -inf - (-inf) gives NaN (invalid value)."""
+
+import math
+
+import numpy as np
+
+
+def softmax(x, axis=-1):
+    x_max = np.max(x, axis=axis, keepdims=True)
+    e = np.exp(x - x_max)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def self_attention(x, w_q, w_k, w_v, mask=None):
+    q = x @ w_q                                              # (B, T, d_k)
+    k = x @ w_k                                              # (B, T, d_k)
+    v = x @ w_v                                              # (B, T, d_v)
+    d_k = k.shape[-1]
+    scores = q @ k.swapaxes(-1, -2) / math.sqrt(d_k)         # (B, T, T)
+    if mask is None:
+        return softmax(scores, axis=-1) @ v
+    mask = np.broadcast_to(mask, scores.shape)               # (B, T, T)
+    scores = np.where(mask, -np.inf, scores)
+    weights = softmax(scores, axis=-1)
+    return weights @ v

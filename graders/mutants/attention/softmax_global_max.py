@@ -1,0 +1,28 @@
+"""softmax subtracts the max of the whole array, not of each row: a row far below it underflows to 0/0."""
+
+import math
+
+import numpy as np
+
+
+def softmax(x, axis=-1):
+    x_max = np.max(x)
+    e = np.exp(x - x_max)
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def self_attention(x, w_q, w_k, w_v, mask=None):
+    q = x @ w_q                                              # (B, T, d_k)
+    k = x @ w_k                                              # (B, T, d_k)
+    v = x @ w_v                                              # (B, T, d_v)
+    d_k = k.shape[-1]
+    scores = q @ k.swapaxes(-1, -2) / math.sqrt(d_k)         # (B, T, T)
+    if mask is None:
+        return softmax(scores, axis=-1) @ v
+    mask = np.broadcast_to(mask, scores.shape)               # (B, T, T)
+    fully_masked = mask.all(axis=-1, keepdims=True)          # (B, T, 1)
+    scores = np.where(mask, -np.inf, scores)
+    scores = np.where(fully_masked, 0.0, scores)             # keep the softmax finite
+    weights = softmax(scores, axis=-1)
+    weights = np.where(fully_masked, 0.0, weights)           # nothing to attend to: zeros
+    return weights @ v

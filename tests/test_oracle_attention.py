@@ -1,0 +1,146 @@
+"""The attention reference (graders/references/attention.py) against independent oracles:
+torch.nn.functional.scaled_dot_product_attention and torch.softmax, plus properties that hold for
+any correct self-attention. Run from the repository root: pytest tests/test_oracle_attention.py"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as F  # noqa: E402
+
+from graders.references import attention as ref  # noqa: E402
+
+B, T, D_MODEL, D_K, D_V = 3, 6, 8, 4, 5  # all different: a wrong scale or projection cannot hide
+
+
+def inputs(seed, dtype=np.float64, x_scale=1.0):
+    rng = np.random.default_rng(seed)
+    x = (x_scale * rng.standard_normal((B, T, D_MODEL))).astype(dtype)
+    ws = [(1.5 * rng.standard_normal((D_MODEL, d)) / math.sqrt(D_MODEL)).astype(dtype) for d in (D_K, D_K, D_V)]
+    return x, *ws
+
+
+def causal():
+    return np.triu(np.ones((T, T), dtype=bool), k=1)                          # (T, T)
+
+
+def masks():
+    """name -> a bool mask broadcastable to (B, T, T), True = may NOT attend."""
+    rng = np.random.default_rng(123)
+    random_full = rng.random((B, T, T)) < 0.5
+    random_full[np.arange(B)[:, None], np.arange(T), rng.integers(0, T, (B, T))] = False
+    right_pad = np.arange(T)[None, None, :] >= np.array([T, 4, 2])[:, None, None]   # (B, 1, T)
+    left_pad = np.arange(T)[None, :] < np.array([0, 2, 5])[:, None]                 # (B, T)
+    return {
+        "none": None,
+        "causal (T, T)": causal(),
+        "padding (B, 1, T)": right_pad,
+        "random (B, T, T)": random_full,
+        "left padding + causal, fully masked rows": causal()[None] | left_pad[:, None, :],
+        "one example all padding (B, 1, T)": np.array([[[False] * T], [[True] * T], [[False] * 3 + [True] * 3]]),
+    }
+
+
+def sdpa(x, w_q, w_k, w_v, mask):
+    """PyTorch's attention in float64 from the same inputs: its own projections, its own softmax."""
+    t = [torch.from_numpy(np.asarray(a, dtype=np.float64)) for a in (x, w_q, w_k, w_v)]
+    q, k, v = t[0] @ t[1], t[0] @ t[2], t[0] @ t[3]
+    attn_mask = None if mask is None else ~torch.from_numpy(np.ascontiguousarray(mask))  # True = may attend
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask).numpy()          # scale 1/sqrt(d_k)
+
+
+def dead_rows(mask):
+    """(B, T) True where a query row has no key it may attend to."""
+    return np.zeros((B, T), dtype=bool) if mask is None else np.broadcast_to(mask, (B, T, T)).all(axis=-1)
+
+
+@pytest.mark.parametrize("name", list(masks()))
+def test_float64_matches_sdpa(name):
+    mask = masks()[name]
+    x, w_q, w_k, w_v = inputs(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ref.self_attention(x, w_q, w_k, w_v, mask=mask)
+    assert out.shape == (B, T, D_V) and out.dtype == np.float64
+    expected, dead = sdpa(x, w_q, w_k, w_v, mask), dead_rows(mask)
+    # SDPA's answer for a row with nothing to attend to is version dependent (NaN in older
+    # releases, zeros in newer ones); the contract says zeros, so those rows are checked apart.
+    np.testing.assert_array_equal(out[dead], 0.0)
+    np.testing.assert_allclose(out[~dead], expected[~dead], rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(masks()))
+def test_float32_matches_sdpa(name):
+    mask = masks()[name]
+    x, w_q, w_k, w_v = inputs(2, dtype=np.float32)
+    out = ref.self_attention(x, w_q, w_k, w_v, mask=mask)
+    assert out.dtype == np.float32
+    expected, dead = sdpa(x, w_q, w_k, w_v, mask), dead_rows(mask)
+    np.testing.assert_array_equal(out[dead], 0.0)
+    # The reference works in float64 and rounds once at the end: half an ulp of float32.
+    np.testing.assert_allclose(out[~dead], expected[~dead], rtol=1e-7, atol=1e-7)
+
+
+def test_large_scores_match_sdpa_without_warnings():
+    x, w_q, w_k, w_v = inputs(3, x_scale=30.0)                                # scores ~ 1e3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ref.self_attention(x, w_q, w_k, w_v, mask=causal())
+    np.testing.assert_allclose(out, sdpa(x, w_q, w_k, w_v, causal()), rtol=1e-10, atol=1e-12)
+
+
+def test_mixed_dtypes_give_result_type():
+    x, w_q, w_k, w_v = inputs(4)
+    assert ref.self_attention(x.astype(np.float32), w_q, w_k, w_v).dtype == np.float64
+    assert ref.self_attention(x, w_q.astype(np.float32), w_k, w_v).dtype == np.float64
+
+
+def test_inputs_left_unchanged():
+    x, w_q, w_k, w_v = inputs(5)
+    mask = masks()["left padding + causal, fully masked rows"]
+    saved = [a.copy() for a in (x, w_q, w_k, w_v, mask)]
+    ref.self_attention(x, w_q, w_k, w_v, mask=mask)
+    for before, after in zip(saved, (x, w_q, w_k, w_v, mask)):
+        np.testing.assert_array_equal(before, after)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("axis", [0, 1, -1, -2])
+def test_softmax_matches_torch(dtype, axis):
+    x = (4.0 * np.random.default_rng(6).standard_normal((3, 4, 5))).astype(dtype)
+    out = ref.softmax(x, axis=axis)
+    assert out.dtype == dtype and out.shape == x.shape
+    expected = torch.softmax(torch.from_numpy(x.astype(np.float64)), dim=axis).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-12 if dtype == np.float64 else 1e-7, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e4), (np.float32, 100.0)])
+def test_softmax_huge_logits_match_torch(dtype, big):
+    x = np.array([[big, big - 1, big - 2, -big], [-big, -big - 1, -big + 1, -big], [big / 2] * 4], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ref.softmax(x)
+    expected = torch.softmax(torch.from_numpy(x.astype(np.float64)), dim=-1).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-12 if dtype == np.float64 else 1e-7, atol=1e-15)
+
+
+def test_permuting_tokens_permutes_the_output():
+    # Without a mask, self-attention is permutation-equivariant over the sequence axis.
+    x, w_q, w_k, w_v = inputs(7)
+    perm = np.random.default_rng(7).permutation(T)
+    np.testing.assert_allclose(ref.self_attention(x[:, perm], w_q, w_k, w_v),
+                               ref.self_attention(x, w_q, w_k, w_v)[:, perm], rtol=1e-12, atol=1e-14)
+
+
+def test_causal_output_ignores_the_future():
+    # With a causal mask, output t depends on tokens 0..t only: change the last tokens, keep the rest.
+    x, w_q, w_k, w_v = inputs(8)
+    changed = x.copy()
+    changed[:, 4:] += 10.0
+    a = ref.self_attention(x, w_q, w_k, w_v, mask=causal())
+    b = ref.self_attention(changed, w_q, w_k, w_v, mask=causal())
+    np.testing.assert_allclose(a[:, :4], b[:, :4], rtol=1e-13, atol=1e-15)
+    assert not np.allclose(a[:, 4:], b[:, 4:])
