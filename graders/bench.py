@@ -51,12 +51,13 @@ def run_bench(args, katas, paths):
 
         t_iso, t_bare = median_seconds(isolated, args.repeat), median_seconds(bare, args.repeat)
         line = f"{kata_id:<18}{t_iso:>9.3f}s{t_bare:>9.3f}s{t_iso / t_bare - 1:>+10.0%}"
-        command = ["-m", "graders", "--root", str(paths.root), "grade", kata_id, "--solution", str(reference)]
+        grade_args = [kata_id, "--solution", str(reference)]
+        command = ["-m", "graders", "--root", str(paths.root), "grade", *grade_args]
         if args.commands:
             t_cmd = median_seconds(lambda: _run([sys.executable, *command]), args.repeat)
             line += f"{t_cmd:>12.3f}s"
         if nox:
-            nox_command = [nox, "-f", str(paths.root / "noxfile.py"), "-s", "grade", "--", *command[4:]]
+            nox_command = [nox, "-f", str(paths.root / "noxfile.py"), "-s", "grade", "--", *grade_args]
             t_nox = median_seconds(lambda: _run(nox_command), args.repeat)
             line += f"{t_nox:>9.3f}s{t_nox - t_cmd:>+9.3f}s"
         print(line, flush=True)

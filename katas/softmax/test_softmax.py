@@ -1,0 +1,300 @@
+"""Hidden tests of the `softmax` kata: softmax, log_softmax, cross_entropy, cross_entropy_grad.
+
+Expected values come from the float64 reference (graders/references/softmax.py) or are derived by
+hand (log(V) for all-zero logits, exact zeros at -inf logits and ignored positions). Tolerances:
+  float64 in -> rtol 1e-10 with a small atol: correct styles (max-shift then exp / sum,
+                exp(x - logsumexp), np.logaddexp.reduce, Python loops) differ only by rounding,
+                a few ulp; the bugs targeted here are off by 1e-9 or (mostly) far more.
+                atol 1e-12 for log-probs of logits O(1), 1e-8 for logits of magnitude 1e4
+                (max + log(sum) rounds at ulp(1e4) = 1.8e-12 and every log-prob inherits it),
+                1e-14 for probabilities and gradients (values <= 1, so an absolute bound), and
+                1e-15 absolute for the ~6e-22 loss of confident correct predictions.
+  float32 in -> rtol 1e-5; atol 1e-6 for probabilities, losses and gradients, 1e-5 for log-probs
+                of logits up to ~8 (a float32 solution rounds max + log(sum) at ulp(8) = 9.5e-7, a
+                few roundings in all). Float32-inside styles (max-shift, logaddexp.reduce) were
+                measured at <= 7% of these bounds over 300 random (4, 3, 6) cases.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from graders.check import (assert_close, assert_dtype, assert_finite, assert_scalar_close,
+                           assert_shape, assert_unchanged)
+from graders.references import softmax as ref
+
+PROB64 = dict(rtol=1e-10, atol=1e-14)    # probabilities and gradients, float64
+LOGP64 = dict(rtol=1e-10, atol=1e-12)    # log-probabilities of logits O(1), float64
+LOSS64 = dict(rtol=1e-10, atol=1e-12)    # a mean NLL, float64
+PROB32 = dict(rtol=1e-5, atol=1e-6)
+LOGP32 = dict(rtol=1e-5, atol=1e-5)
+
+
+def logits_and_labels(seed, lead=(6,), V=5, scale=2.0, dtype=np.float64):
+    """logits (*lead, V) with entries O(scale), labels (*lead,) int64 in [0, V)."""
+    rng = np.random.default_rng(seed)
+    logits = (scale * rng.standard_normal((*lead, V))).astype(dtype)
+    labels = rng.integers(0, V, size=lead)
+    return logits, labels
+
+
+def check_probs(solution, x, case, axis=None, tol=PROB64):
+    """softmax(x[, axis]) has x's shape and dtype and matches the reference."""
+    out = solution.softmax(x) if axis is None else solution.softmax(x, axis=axis)
+    expected = ref.softmax(x) if axis is None else ref.softmax(x, axis=axis)
+    assert_shape(out, x.shape, case)
+    assert_dtype(out, x.dtype, case)
+    return assert_close(out, expected, case, **tol)
+
+
+def check_logprobs(solution, x, case, axis=None, tol=LOGP64):
+    """log_softmax(x[, axis]) has x's shape and dtype and matches the reference."""
+    out = solution.log_softmax(x) if axis is None else solution.log_softmax(x, axis=axis)
+    expected = ref.log_softmax(x) if axis is None else ref.log_softmax(x, axis=axis)
+    assert_shape(out, x.shape, case)
+    assert_dtype(out, x.dtype, case)
+    return assert_close(out, expected, case, **tol)
+
+
+def ignore_kwargs(ignore_index):
+    return {} if ignore_index is None else {"ignore_index": ignore_index}
+
+
+def check_loss(solution, logits, labels, case, ignore_index=None, tol=LOSS64):
+    """cross_entropy is a single number equal to the reference's."""
+    loss = solution.cross_entropy(logits, labels, **ignore_kwargs(ignore_index))
+    expected = ref.cross_entropy(logits, labels, ignore_index=ignore_index)
+    return assert_scalar_close(loss, expected, case, **tol)
+
+
+def check_grad(solution, logits, labels, case, ignore_index=None, tol=PROB64):
+    """cross_entropy_grad has logits' shape and dtype and equals (softmax - onehot) / n."""
+    grad = solution.cross_entropy_grad(logits, labels, **ignore_kwargs(ignore_index))
+    expected = ref.cross_entropy_grad(logits, labels, ignore_index=ignore_index)
+    assert_shape(grad, logits.shape, case + " (the gradient has the shape of the logits)")
+    assert_dtype(grad, logits.dtype, case)
+    return assert_close(grad, expected, case, **tol)
+
+
+def assert_value_error(call, case):
+    """`call()` must raise ValueError; anything else the solution raises fails the test as it is."""
+    try:
+        result = call()
+    except ValueError:
+        return
+    raise AssertionError(f"returned {result!r} for {case}; expected ValueError (label out of range)")
+
+
+# -- softmax and log_softmax -------------------------------------------------------------------------
+
+@pytest.mark.category("correctness")
+def test_softmax_rows_match_reference_and_sum_to_one(solution):
+    x, _ = logits_and_labels(0, lead=(4,), V=7, scale=3.0)            # (4, 7)
+    case = "softmax of random (4, 7) float64 logits"
+    p = check_probs(solution, x, case)
+    assert_close(p.sum(axis=-1), np.ones(4), case + ": row sums", rtol=0, atol=1e-12)
+
+
+@pytest.mark.category("correctness")
+def test_log_softmax_matches_reference(solution):
+    x, _ = logits_and_labels(1, lead=(4,), V=7, scale=3.0)            # (4, 7)
+    check_logprobs(solution, x, "log_softmax of random (4, 7) float64 logits")
+
+
+@pytest.mark.category("shapes")
+def test_softmax_along_an_explicit_axis(solution):
+    x = 2.0 * np.random.default_rng(2).standard_normal((3, 4, 5))     # (3, 4, 5)
+    for axis in (0, 1, -2):
+        check_probs(solution, x, f"softmax of a (3, 4, 5) array with axis={axis}", axis=axis)
+        check_logprobs(solution, x, f"log_softmax of a (3, 4, 5) array with axis={axis}", axis=axis)
+
+
+@pytest.mark.category("shapes")
+def test_any_number_of_leading_axes(solution):
+    rng = np.random.default_rng(3)
+    for shape in ((6,), (2, 3, 4, 5)):
+        x = 2.0 * rng.standard_normal(shape)
+        check_probs(solution, x, f"softmax of a {shape} array, default axis")
+        check_logprobs(solution, x, f"log_softmax of a {shape} array, default axis")
+
+
+@pytest.mark.category("numerical-stability")
+def test_logits_of_magnitude_1e4(solution):
+    x = np.array([[1e4, -1e4, 0.0, 5e3],
+                  [-1e4, -1e4 + 1.0, -1e4 + 2.0, -1e4 - 3.0],
+                  [1e4, 1e4, -5e3, 1e4 - 0.5]])                        # (3, 4) float64
+    check_probs(solution, x, "softmax of logits of magnitude 1e4")
+    logp = check_logprobs(solution, x, "log_softmax of logits of magnitude 1e4", tol=dict(rtol=1e-10, atol=1e-8))
+    assert_finite(logp, "log_softmax of logits of magnitude 1e4 (-2e4 is a log-probability, not -inf)")
+
+
+@pytest.mark.category("numerical-stability")
+def test_rows_of_very_different_scale(solution):
+    # Each row must be shifted by its own max: one max over the whole array leaves the second row
+    # 2000 below it, where every exp underflows to 0.
+    x = np.array([[1000.0, 999.0, 998.0, 1000.5],
+                  [-1000.0, -1001.0, -999.0, -1000.5]])                # (2, 4)
+    check_probs(solution, x, "softmax of a row near +1000 and a row near -1000")
+    check_logprobs(solution, x, "log_softmax of a row near +1000 and a row near -1000",
+                   tol=dict(rtol=1e-10, atol=1e-10))
+
+
+@pytest.mark.category("masking")
+def test_minus_inf_logits_get_probability_zero(solution):
+    x, _ = logits_and_labels(4, lead=(3,), V=6)                        # (3, 6)
+    masked = np.zeros(x.shape, dtype=bool)
+    masked[0, [1, 4]] = masked[1, 0] = masked[2, [0, 2, 3, 5]] = True  # a masked vocabulary, per row
+    x[masked] = -np.inf
+    case = "logits with -inf entries (a masked vocabulary)"
+    p = check_probs(solution, x, "softmax of " + case)
+    assert_close(np.where(masked, p, 0.0), np.zeros(x.shape), "softmax at the -inf logits of " + case,
+                 rtol=0, atol=0)
+    logp = check_logprobs(solution, x, "log_softmax of " + case)
+    assert_finite(logp[~masked], "log_softmax at the finite logits of " + case)
+
+
+@pytest.mark.category("dtype")
+def test_float32_in_float32_out(solution):
+    x, labels = logits_and_labels(5, lead=(4, 3), V=6, dtype=np.float32)   # (4, 3, 6)
+    check_probs(solution, x, "softmax of float32 (4, 3, 6) logits", tol=PROB32)
+    check_logprobs(solution, x, "log_softmax of float32 (4, 3, 6) logits", tol=LOGP32)
+    check_loss(solution, x, labels, "cross_entropy of float32 (4, 3, 6) logits", tol=PROB32)
+    check_grad(solution, x, labels, "cross_entropy_grad of float32 (4, 3, 6) logits", tol=PROB32)
+
+
+@pytest.mark.category("side-effects")
+def test_inputs_are_not_modified(solution):
+    x, labels = logits_and_labels(6, lead=(5,), V=4, dtype=np.float32)      # (5, 4)
+    labels[[1, 3]] = -100
+    for name in ("softmax", "log_softmax"):
+        _, args, _ = getattr(solution, name).with_inputs(x)
+        assert_unchanged(args[0], x, "x", f"{name} of float32 (5, 4) logits")
+    for name in ("cross_entropy", "cross_entropy_grad"):
+        _, args, kwargs = getattr(solution, name).with_inputs(x, labels, ignore_index=-100)
+        case = f"{name} of float32 (5, 4) logits with two labels -100 ignored"
+        assert_unchanged(args[0], x, "logits", case)
+        assert_unchanged(args[1], labels, "labels", case)
+
+
+# -- cross_entropy -------------------------------------------------------------------------------------
+
+@pytest.mark.category("correctness")
+def test_cross_entropy_matches_reference(solution):
+    logits, labels = logits_and_labels(7, lead=(8,), V=5)              # (8, 5), (8,)
+    check_loss(solution, logits, labels, "cross_entropy of random (8, 5) logits")
+
+
+@pytest.mark.category("edge-case")
+def test_all_zero_logits_give_log_V(solution):
+    for dtype, tol in ((np.float64, LOSS64), (np.float32, PROB32)):
+        logits = np.zeros((4, 10), dtype=dtype)                         # (4, 10): uniform
+        labels = np.array([0, 3, 9, 5])
+        loss = solution.cross_entropy(logits, labels)
+        assert_scalar_close(loss, math.log(10), f"cross_entropy of all-zero {np.dtype(dtype)} (4, 10) "
+                            "logits (the loss of a uniform guess is log(V))", **tol)
+
+
+@pytest.mark.category("shapes")
+def test_several_leading_axes(solution):
+    logits, labels = logits_and_labels(8, lead=(2, 3, 4), V=6)         # (2, 3, 4, 6), (2, 3, 4)
+    padded = labels.copy()
+    padded[0, 1, 2] = padded[1, 2, 0] = -100
+    for ignore_index, labels in ((None, labels), (-100, padded)):
+        case = f"(2, 3, 4, 6) logits with (2, 3, 4) labels, ignore_index={ignore_index}"
+        check_loss(solution, logits, labels, "cross_entropy of " + case, ignore_index=ignore_index)
+        check_grad(solution, logits, labels, "cross_entropy_grad of " + case, ignore_index=ignore_index)
+
+
+@pytest.mark.category("masking")
+def test_ignore_index_minus_100(solution):
+    logits, labels = logits_and_labels(9, lead=(7,), V=5)              # (7, 5); 3 of 7 ignored
+    labels[[0, 3, 4]] = -100
+    case = "(7, 5) logits with labels -100 at rows 0, 3, 4 and ignore_index=-100"
+    check_loss(solution, logits, labels, "cross_entropy of " + case + " (mean over the 4 others)",
+               ignore_index=-100)
+    grad = check_grad(solution, logits, labels, "cross_entropy_grad of " + case, ignore_index=-100)
+    assert_close(grad[[0, 3, 4]], np.zeros((3, 5)), "the gradient at the ignored rows of " + case,
+                 rtol=0, atol=0)
+
+
+@pytest.mark.category("masking")
+def test_ignore_index_can_be_a_class_id(solution):
+    logits, labels = logits_and_labels(10, lead=(6,), V=4)             # (6, 4)
+    labels[:] = [0, 2, 0, 3, 1, 0]                                      # class 0 is padding here
+    case = "(6, 4) logits with ignore_index=0 (three labels 0 ignored)"
+    check_loss(solution, logits, labels, "cross_entropy of " + case, ignore_index=0)
+    check_grad(solution, logits, labels, "cross_entropy_grad of " + case, ignore_index=0)
+
+
+@pytest.mark.category("edge-case")
+def test_all_labels_ignored(solution):
+    logits, _ = logits_and_labels(11, lead=(3,), V=4)                  # (3, 4)
+    labels = np.full(3, -100)
+    case = "(3, 4) logits whose labels are all ignored (-100)"
+    assert_scalar_close(solution.cross_entropy(logits, labels, ignore_index=-100), 0.0,
+                        "cross_entropy of " + case, rtol=0, atol=0)
+    grad = solution.cross_entropy_grad(logits, labels, ignore_index=-100)
+    assert_close(grad, np.zeros(logits.shape), "cross_entropy_grad of " + case, rtol=0, atol=0)
+
+
+@pytest.mark.category("numerical-stability")
+def test_confidently_wrong_predictions(solution):
+    # The label's probability is e^-60 (representable) and then e^-20000 (underflows to 0): the
+    # loss is the logit gap, not -log(0), nor -log(eps) from an epsilon or a clip inside the log.
+    cases = (
+        ("logits [30, -30, 0, 0] with label 1 (loss 60)", np.array([[30.0, -30.0, 0.0, 0.0]]), np.array([1])),
+        ("logits of magnitude 1e4 with the labels on the lowest ones (loss ~ 1.5e4)",
+         np.array([[1e4, -1e4, 0.0, 5e3], [-1e4, 1e4, 1e4, -1e4]]), np.array([1, 3])),
+    )
+    for case, logits, labels in cases:
+        check_loss(solution, logits, labels, "cross_entropy of " + case)
+        grad = check_grad(solution, logits, labels, "cross_entropy_grad of " + case)
+        assert_finite(grad, "cross_entropy_grad of " + case)
+
+
+@pytest.mark.category("numerical-stability")
+def test_confidently_right_predictions_cost_almost_nothing(solution):
+    # The true loss is log(1 + 3 e^-50) ~ 5.8e-22: a clip to 1 - 1e-7 or an epsilon adds >= 1e-9.
+    logits = np.array([[50.0, 0.0, 0.0, 0.0], [0.0, 0.0, 50.0, 0.0]])  # (2, 4)
+    labels = np.array([0, 2])
+    loss = solution.cross_entropy(logits, labels)
+    assert_scalar_close(loss, math.log1p(3 * math.exp(-50)), "cross_entropy of confident correct logits "
+                        "[50, 0, 0, 0] (loss ~ 6e-22)", rtol=0, atol=1e-15)
+
+
+@pytest.mark.category("masking")
+def test_cross_entropy_over_a_masked_vocabulary(solution):
+    logits, labels = logits_and_labels(12, lead=(4,), V=6)             # (4, 6)
+    labels[:] = [2, 0, 5, 3]
+    masked = np.zeros(logits.shape, dtype=bool)
+    masked[0, [0, 1]] = masked[1, [3, 4, 5]] = masked[2, 2] = masked[3, [0, 5]] = True   # never a label
+    logits[masked] = -np.inf
+    case = "(4, 6) logits with -inf entries (a masked vocabulary), labels on finite ones"
+    check_loss(solution, logits, labels, "cross_entropy of " + case)
+    grad = check_grad(solution, logits, labels, "cross_entropy_grad of " + case)
+    assert_finite(grad, "cross_entropy_grad of " + case)
+
+
+@pytest.mark.category("errors")
+def test_label_out_of_range_raises(solution):
+    logits, _ = logits_and_labels(13, lead=(3,), V=4)                  # (3, 4)
+    cases = (
+        ("label 4 with V=4", np.array([0, 4, 1]), {}),
+        ("label -1 with ignore_index=None (it must not wrap to the last class)", np.array([0, -1, 1]), {}),
+        ("label -100 with ignore_index=None", np.array([-100, 2, 1]), {}),
+        ("label -1 next to labels -100 with ignore_index=-100", np.array([-100, -1, 1]), {"ignore_index": -100}),
+    )
+    for case, labels, kwargs in cases:
+        assert_value_error(lambda: solution.cross_entropy(logits, labels, **kwargs), "cross_entropy of " + case)
+
+
+# -- cross_entropy_grad --------------------------------------------------------------------------------
+
+@pytest.mark.category("correctness")
+def test_grad_matches_softmax_minus_onehot_over_n(solution):
+    logits, labels = logits_and_labels(14, lead=(6,), V=5)             # (6, 5)
+    case = "cross_entropy_grad of random (6, 5) logits"
+    grad = check_grad(solution, logits, labels, case)
+    assert_close(grad.sum(axis=-1), np.zeros(6), case + ": each row of the gradient sums to 0",
+                 rtol=0, atol=1e-14)
