@@ -1,0 +1,211 @@
+"""The kmeans reference against independent oracles: exhaustive search over all labelings on tiny
+data (the global optimum), the Lloyd fixed point checked with exact distances, an independent
+plain-Python Lloyd run from the same initial centroids, the k-means++ sampling distribution, and
+PyTorch's cdist for the nearest-centroid assignment on larger data."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from graders.references import kmeans as ref
+
+
+def exact_sq_dists(X, C):
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=-1)  # (N, k), by differences
+
+
+def inertia(X, C, labels):
+    return float(((X - C[labels]) ** 2).sum())
+
+
+def best_partition(X, k):
+    """(minimum inertia, labels) over all k^N labelings, by brute force (vectorised over labelings)."""
+    N = len(X)
+    labelings = np.array(list(itertools.product(range(k), repeat=N)))  # (k^N, N)
+    onehot = (labelings[:, :, None] == np.arange(k)).astype(float)  # (L, N, k)
+    counts = onehot.sum(axis=1)  # (L, k)
+    sums = np.einsum("lnk,nd->lkd", onehot, X)  # (L, k, d)
+    # sum over clusters of sum ||x - mean||^2 = sum ||x||^2 - sum_j ||S_j||^2 / n_j
+    between = np.where(counts > 0, (sums ** 2).sum(axis=-1) / np.maximum(counts, 1), 0.0).sum(axis=1)
+    costs = (X ** 2).sum() - between  # (L,)
+    best = int(np.argmin(costs))
+    return float(costs[best]), labelings[best]
+
+
+def same_partition(a, b):
+    """Equal up to renumbering the clusters."""
+    pairs = set(zip(a.tolist(), b.tolist()))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def assert_fixed_point(X, C, labels):
+    d2 = exact_sq_dists(X, C)
+    mine, best = d2[np.arange(len(X)), labels], d2.min(axis=1)
+    assert np.all(mine <= best + 1e-12 * (1 + best)), "a label is not the nearest centroid"
+    for j in np.unique(labels):
+        np.testing.assert_allclose(C[j], X[labels == j].mean(axis=0), rtol=1e-12, atol=1e-12)
+    assert np.isfinite(C).all()
+
+
+# -- exhaustive search ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_global_optimum_on_tiny_well_separated_data(seed):
+    """Three separated groups of 2-3 points: k-means++ + Lloyd reaches the global optimum."""
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    sizes = rng.integers(2, 4, size=3)
+    X = np.repeat(centers, sizes, axis=0) + 0.3 * rng.standard_normal((sizes.sum(), 2))
+    best, best_labels = best_partition(X, 3)
+    for s in range(4):
+        C, labels = ref.kmeans(X, 3, seed=s)
+        assert inertia(X, C, labels) == pytest.approx(best, rel=1e-12, abs=1e-12)
+        assert same_partition(labels, best_labels)
+        assert_fixed_point(X, C, labels)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fixed_point_and_never_below_the_optimum_on_random_tiny_data(seed):
+    """Lloyd stops at a local optimum: a fixed point, with inertia >= the exhaustive minimum."""
+    rng = np.random.default_rng(100 + seed)
+    X = rng.standard_normal((8, 2))
+    best, _ = best_partition(X, 3)
+    for init in ("k-means++", "random"):
+        C, labels = ref.kmeans(X, 3, seed=seed, init=init)
+        assert_fixed_point(X, C, labels)
+        assert inertia(X, C, labels) >= best - 1e-12
+
+
+def test_k_equal_to_n_and_more_clusters_than_distinct_points():
+    X = np.random.default_rng(1).standard_normal((6, 2))
+    C, labels = ref.kmeans(X, 6)
+    assert sorted(labels.tolist()) == list(range(6)) and inertia(X, C, labels) == 0.0
+    X = np.repeat([[1.0, 2.0], [3.0, -1.0]], 5, axis=0)
+    for init in ("k-means++", "random"):
+        C, labels = ref.kmeans(X, 4, init=init)
+        assert_fixed_point(X, C, labels)
+        if init == "k-means++":
+            assert inertia(X, C, labels) == 0.0
+
+
+# -- an independent Lloyd ---------------------------------------------------------------------------
+
+
+def lloyd_by_hand(X, C, num_iters):
+    """Lloyd's algorithm in plain Python loops, with the reference's documented empty-cluster
+    policy: empty clusters, in increasing order, take the points farthest from their new centroid
+    (ties to the lower index), only points at a positive distance."""
+    X = [list(map(float, x)) for x in X]
+    C = [list(map(float, c)) for c in C]
+    n, k, d = len(X), len(C), len(X[0])
+
+    def dist2(x, c):
+        return sum((a - b) ** 2 for a, b in zip(x, c))
+
+    def assign():
+        return [min(range(k), key=lambda j: (dist2(x, C[j]), j)) for x in X]
+
+    labels = assign()
+    for _ in range(num_iters):
+        members = [[i for i in range(n) if labels[i] == j] for j in range(k)]
+        for j in range(k):
+            if members[j]:
+                C[j] = [sum(X[i][t] for i in members[j]) / len(members[j]) for t in range(d)]
+        empty = [j for j in range(k) if not members[j]]
+        if empty:
+            err = [dist2(X[i], C[labels[i]]) for i in range(n)]
+            far = sorted(range(n), key=lambda i: (-err[i], i))[:len(empty)]
+            for j, i in zip(empty, [i for i in far if err[i] > 0]):
+                C[j] = list(X[i])
+        new = assign()
+        if new == labels:
+            break
+        labels = new
+    return np.array(C), np.array(labels)
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_an_independent_lloyd_from_the_same_start(init, seed):
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.standard_normal((40, 3)), np.repeat(rng.standard_normal((2, 3)), 10, axis=0)])
+    k = 6
+    C0 = ref.init_centroids(X, k, np.random.default_rng(seed), init)  # what kmeans(seed=seed) starts from
+    C_hand, labels_hand = lloyd_by_hand(X, C0, num_iters=100)
+    C, labels = ref.kmeans(X, k, seed=seed, init=init)
+    np.testing.assert_array_equal(labels, labels_hand)
+    np.testing.assert_allclose(C, C_hand, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_an_independent_lloyd_with_empty_clusters(seed):
+    """Start from centroids scattered far from the data: several clusters are empty at once and
+    get re-seeded (continuous data, so no exact ties to break differently)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((30, 2)) + 4.0 * rng.standard_normal((3, 2))[rng.integers(3, size=30)]
+    C0 = 20.0 * rng.standard_normal((7, 2))
+    assert np.bincount(ref.assign(X, C0), minlength=7).min() == 0  # some clusters start empty
+    C_hand, labels_hand = lloyd_by_hand(X, C0, num_iters=100)
+    C, labels = ref.lloyd(X, C0, num_iters=100)
+    np.testing.assert_array_equal(labels, labels_hand)
+    np.testing.assert_allclose(C, C_hand, rtol=1e-12, atol=1e-12)
+    assert_fixed_point(X, C, labels)
+
+
+def test_an_empty_cluster_is_reseeded_at_the_farthest_point():
+    X = np.array([[0.0], [1.0], [2.0], [10.0]])
+    C = np.array([[1.0], [50.0]])  # cluster 1 gets nothing
+    labels = ref.assign(X, C)
+    assert labels.tolist() == [0, 0, 0, 0]
+    new = ref.update(X, labels, C)
+    np.testing.assert_allclose(new, [[3.25], [10.0]])  # the mean, and the point farthest from it
+
+
+# -- k-means++ sampling -----------------------------------------------------------------------------
+
+
+def test_kmeanspp_draws_proportional_to_squared_distance():
+    """First centroid uniform, second with probability D(x)^2 / sum D^2: the joint frequencies of
+    (first, second) over 20,000 seeds match within 5 sigma per cell."""
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 3.0], [-1.0, 0.5]])
+    N, draws = len(X), 20_000
+    d2 = exact_sq_dists(X, X)  # (N, N)
+    expected = (1.0 / N) * d2 / d2.sum(axis=1, keepdims=True)  # P(first=i, second=j)
+    counts = np.zeros((N, N))
+    for s in range(draws):
+        C = ref.init_centroids(X, 2, np.random.default_rng(s), "k-means++")
+        i, j = (int(np.flatnonzero((X == c).all(axis=1))[0]) for c in C)
+        counts[i, j] += 1
+    sigma = np.sqrt(draws * expected * (1 - expected))
+    assert np.all(np.abs(counts - draws * expected) <= 5 * sigma + 1), (counts, draws * expected)
+
+
+# -- PyTorch ----------------------------------------------------------------------------------------
+
+
+def test_labels_and_centroids_agree_with_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((3000, 8)) + 5.0 * rng.standard_normal((12, 8))[rng.integers(12, size=3000)]
+    C, labels = ref.kmeans(X, 12, seed=2)
+    Xt, Ct = torch.from_numpy(X), torch.from_numpy(C)
+    d = torch.cdist(Xt, Ct)  # (N, k) Euclidean distances
+    np.testing.assert_array_equal(labels, d.argmin(dim=1).numpy())
+    counts = torch.bincount(torch.from_numpy(labels), minlength=12).to(Xt.dtype)
+    sums = torch.zeros_like(Ct).index_add_(0, torch.from_numpy(labels), Xt)
+    assert (counts > 0).all()
+    np.testing.assert_allclose(C, (sums / counts[:, None]).numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_deterministic_dtype_and_input_untouched():
+    X = np.random.default_rng(0).standard_normal((100, 4)).astype(np.float32)
+    before = X.copy()
+    C1, l1 = ref.kmeans(X, 5, seed=4)
+    C2, l2 = ref.kmeans(X, 5, seed=4)
+    assert C1.dtype == np.float32 and np.array_equal(C1, C2) and np.array_equal(l1, l2)
+    np.testing.assert_array_equal(X, before)
+    for bad in ({"k": 0}, {"k": 101}, {"k": 3, "init": "kmeans++"}):
+        with pytest.raises(ValueError):
+            ref.kmeans(X, **bad)
