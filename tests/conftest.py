@@ -33,5 +33,5 @@ def probe_root(tmp_path):
     import shutil
 
     root = tmp_path / "probe-root"
-    shutil.copytree(ENGINE_KATA, root)
+    shutil.copytree(ENGINE_KATA, root, ignore=shutil.ignore_patterns("__pycache__"))
     return root

@@ -149,7 +149,7 @@ def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
     text = manifest.read_text()
     manifest.write_text(text + text.split("katas:\n", 1)[1].replace("id: probe", "id: probe_two"))
     (probe_root / "katas" / "probe_two").mkdir()
-    for f in (probe_root / "katas" / "probe").iterdir():
+    for f in (probe_root / "katas" / "probe").glob("*.*"):
         (probe_root / "katas" / "probe_two" / f.name).write_text(f.read_text().replace("probe", "probe_two"))
     (probe_root / "solutions" / "probe_two.py").write_text((MISBEHAVING / "correct.py").read_text())
     proc = run_graders("grade", "probe", "probe_two", "--results-dir", tmp_path / "results", root=probe_root)
