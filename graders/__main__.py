@@ -1,4 +1,4 @@
-"""Command line: python -m graders {grade,start,list,bench,bank} ... (nox sessions call these)."""
+"""Command line: python -m graders {grade,start,list,bench,bank,scoreboard} ... (nox sessions call these)."""
 
 import argparse
 import sys
@@ -35,6 +35,14 @@ def main(argv=None):
     p = commands.add_parser("bank", help="grade a kata's reference, alternatives and mutants (maintainers)")
     p.add_argument("katas", nargs="*")
     p.add_argument("--json", type=Path, metavar="OUT")
+
+    p = commands.add_parser("scoreboard", help="the table of a run's results (terminal, CI job summary, PR comment)")
+    p.add_argument("results_dir", nargs="?", type=Path, metavar="RESULTS_DIR",
+                   help="a folder of KATA.json results, read as untrusted data (default: .results, your last grades)")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="write the table as GitHub markdown")
+    p.add_argument("--json", type=Path, metavar="OUT", help="write the validated table as JSON")
+    p.add_argument("--annotations", action="store_true", help="print a GitHub ::error annotation per failed kata")
+    p.add_argument("--check", action="store_true", help="exit 1 when an attempted kata did not pass")
 
     args = parser.parse_args(argv)
     from graders import cli  # after parsing, so --help stays instant

@@ -54,8 +54,8 @@ def grade(args, katas):
         if args.results_dir:
             write_json(result, args.results_dir / f"{kata_id}.json")
     if len(results) > 1:
-        passed = sum(r.status == "passed" for r in results)
-        reporter.print(f"{passed}/{len(results)} katas passed")
+        from graders.scoreboard import board_from_results, render_terminal
+        reporter.print(render_terminal(board_from_results(results, katas), paint=reporter.paint))
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
@@ -123,3 +123,8 @@ def bench(args, katas):
 def bank(args, katas):
     from graders.bank import run_bank
     return run_bank(args, katas, Paths(args.root))
+
+
+def scoreboard(args, katas):
+    from graders.scoreboard import run_scoreboard
+    return run_scoreboard(args, katas, Paths(args.root))

@@ -1,0 +1,260 @@
+"""What the GitHub workflows run, in Python so that it is tested here (tests/test_ci_*.py).
+
+Grading (.github/workflows/grade.yml). For a pull request this file is taken from the BASE
+commit (`git show BASE:graders/ci.py > ci.py`), so the code that restores the trusted files is
+never the pull request's; `restore` and `grade` use the standard library only, run as a file:
+
+    python3 ci.py restore --base BASE_SHA --out restore.json
+        the work tree becomes the base commit's, except solutions/, which stays the PR's
+    python ci.py grade --results DIR [--restored restore.json] [--event E --pr N --head-sha SHA]
+        writes DIR/run-context.json, runs `nox -s grade` (or the same command bare with
+        --runner python), then `nox -s scoreboard`: job summary, ::error annotations, exit code
+
+Commenting (.github/workflows/scoreboard.yml, the default branch's code, never the PR's):
+
+    python -m graders.ci comment --results DIR --head-sha SHA --repo OWNER/NAME   (GITHUB_TOKEN)
+        validates the downloaded artifact, finds the open PR by head SHA, lists the files it
+        changed (from the API, not the artifact), and creates or updates the one marked comment
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+LEARNER_DIR = "solutions"       # the only part of a pull request that is graded
+CONTEXT_FILE = "run-context.json"
+SHA = re.compile(r"^[0-9a-f]{40}$")
+REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN comments as
+MARKER = "<!-- kata-gym-scoreboard -->"  # graders.scoreboard.MARKER (kept here: no package imports above)
+
+
+class CiError(Exception):
+    """A step cannot go on (a git command failed, the artifact is for another commit)."""
+
+
+# -- restore (standard library only) -----------------------------------------------------------
+
+def git(repo, *args):
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, errors="replace")
+    if proc.returncode != 0:
+        raise CiError(f"git {' '.join(args)} failed: {proc.stderr.strip()[-2000:]}")
+    return proc.stdout
+
+
+def is_learner_path(path):
+    return path == LEARNER_DIR or path.startswith(LEARNER_DIR + "/")
+
+
+def restore(repo, base):
+    """Make the work tree of `repo` the `base` commit's, except solutions/, which keeps the files
+    of the checked-out commit (the PR). Returns {"base_sha", "head_sha", "touched", "dropped"}:
+    touched = paths the PR changed outside solutions/ (none of them counts any more),
+    dropped = entries of solutions/ that are not regular files (symlinks), removed."""
+    repo = Path(repo)
+    head = git(repo, "rev-parse", "--verify", "HEAD^{commit}").strip()
+    base = git(repo, "rev-parse", "--verify", f"{base}^{{commit}}").strip()
+    changed = git(repo, "diff", "--name-only", "--no-renames", "-z", base, head).split("\0")
+    touched = sorted(p for p in changed if p and not is_learner_path(p))
+    has_solutions = bool(git(repo, "ls-tree", "--name-only", head, "--", LEARNER_DIR).strip())
+    # --force: tracked files of the PR that the base lacks are removed, changed ones replaced
+    git(repo, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", "--detach", base)
+    shutil.rmtree(repo / LEARNER_DIR, ignore_errors=True)
+    if has_solutions:
+        git(repo, "checkout", "--quiet", head, "--", LEARNER_DIR)
+    return {"base_sha": base, "head_sha": head, "touched": touched, "dropped": _drop_non_files(repo / LEARNER_DIR)}
+
+
+def _drop_non_files(folder):
+    """Remove symlinks (and anything else but files and folders) under `folder`, or `folder`
+    itself if it is one; their paths."""
+    if folder.is_symlink():
+        folder.unlink()
+        return [folder.name]
+    dropped = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                path.unlink()
+                dropped.append(str(path.relative_to(folder.parent)))
+        dirnames[:] = [d for d in dirnames if (Path(dirpath) / d).is_dir()]
+    return sorted(dropped)
+
+
+# -- grade (standard library only) -------------------------------------------------------------
+
+def grade_commands(runner, results, summary):
+    """The grading command and the scoreboard command: nox sessions, or the same commands bare."""
+    board = [str(results), "--annotations", "--check", *(["--markdown", str(summary)] if summary else [])]
+    if runner == "nox":
+        return (["nox", "-s", "grade", "--", f"--results-dir={results}"], ["nox", "-s", "scoreboard", "--", *board])
+    python = [sys.executable, "-m", "graders"]
+    return [*python, "grade", "--results-dir", str(results)], [*python, "scoreboard", *board]
+
+
+def grade(repo, results, runner="nox", summary=None, context=None):
+    """Grade every solution into `results` and render the scoreboard; the exit code: 0 when every
+    attempted kata passed, 1 when one did not, 2 when grading itself broke."""
+    results = Path(results)
+    results.mkdir(parents=True, exist_ok=True)
+    (results / CONTEXT_FILE).write_text(json.dumps(context, indent=2) + "\n")
+    grade_command, board_command = grade_commands(runner, results.resolve(), summary)
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    token = secrets.token_hex(16)
+    if in_actions:  # nothing a solution or a test prints can be read as a workflow command
+        print(f"::stop-commands::{token}", flush=True)
+    try:
+        graded = subprocess.run(grade_command, cwd=repo).returncode
+    finally:
+        if in_actions:
+            print(f"::{token}::", flush=True)
+    scored = subprocess.run(board_command, cwd=repo).returncode
+    if graded not in (0, 1):
+        print(f"error: grading exited with code {graded}: the results are incomplete", file=sys.stderr)
+        return 2
+    return scored
+
+
+# -- comment (the trusted workflow; imports the package) ---------------------------------------
+
+class GitHubApi:
+    """The few REST calls the commenter makes, with the workflow's token."""
+
+    def __init__(self, repo, token, url="https://api.github.com"):
+        if not REPO.match(repo):
+            raise CiError(f"not a repository name: {repo!r}")
+        self.repo, self.token, self.url = repo, token, url.rstrip("/")
+
+    def call(self, method, path, body=None):
+        """-> (parsed JSON, the next page's URL or None). `path` is relative to the repository."""
+        url = path if path.startswith("https://") else f"{self.url}/repos/{self.repo}/{path}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"Bearer {self.token}", "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "kata-gym-scoreboard"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                links = response.headers.get("Link") or ""
+                payload = json.loads(response.read(32 * 2**20) or b"null")
+        except urllib.error.HTTPError as e:
+            raise CiError(f"GitHub API {method} {url}: HTTP {e.code}") from None
+        following = re.search(r'<(https://[^>]+)>;\s*rel="next"', links)
+        return payload, following[1] if following and following[1].startswith(self.url + "/") else None
+
+    def pages(self, path, max_pages=30):
+        """Every item of a paginated list (at most `max_pages` pages of 100)."""
+        url = f"{path}{'&' if '?' in path else '?'}per_page=100"
+        for _ in range(max_pages):
+            items, url = self.call("GET", url)
+            yield from items
+            if not url:
+                return
+
+
+def open_pulls_with_head(api, head_sha):
+    """Open pull requests whose head commit is `head_sha` (also those from forks)."""
+    return [p for p in api.pages("pulls?state=open&sort=updated&direction=desc", max_pages=10)
+            if p.get("head", {}).get("sha") == head_sha]
+
+
+def changed_paths(api, number):
+    """Paths a pull request changes (the API lists at most 3,000)."""
+    return sorted({f["filename"] for f in api.pages(f"pulls/{number}/files") if isinstance(f.get("filename"), str)})
+
+
+def upsert_comment(api, number, body):
+    """Update this workflow's marked comment on the PR, or create it. -> "updated" / "created"."""
+    for item in api.pages(f"issues/{number}/comments"):
+        if item.get("user", {}).get("login") == BOT_LOGIN and str(item.get("body", "")).startswith(MARKER):
+            api.call("PATCH", f"issues/comments/{int(item['id'])}", {"body": body})
+            return "updated"
+    api.call("POST", f"issues/{number}/comments", {"body": body})
+    return "created"
+
+
+def comment(results, head_sha, api, root):
+    """Validate the artifact, find the PR of `head_sha`, and create or update its scoreboard comment."""
+    from graders import scoreboard
+    from graders.manifest import load_manifest
+
+    if not SHA.match(head_sha):
+        raise CiError("--head-sha is not a commit SHA")
+    try:
+        board = scoreboard.load_board(results, load_manifest(Path(root) / "kata.yaml"))
+    except scoreboard.ScoreboardError as e:
+        raise CiError(str(e)) from None
+    if board.context is None or board.context.head_sha != head_sha:
+        raise CiError("the results artifact is not for this run's head commit: nothing is posted")
+    pulls = open_pulls_with_head(api, head_sha)
+    if board.context.pr is not None:
+        pulls = [p for p in pulls if p.get("number") == board.context.pr]
+    if not pulls:
+        print(f"no open pull request has head {head_sha[:7]} (closed, or pushed again since): nothing to post")
+        return 0
+    for pull in pulls:
+        number = int(pull["number"])
+        base_sha = pull.get("base", {}).get("sha")
+        touched = [p for p in changed_paths(api, number) if not is_learner_path(p)]
+        trusted = scoreboard.with_pull_request(board, number, base_sha if SHA.match(str(base_sha)) else None, touched)
+        print(f"#{number}: comment {upsert_comment(api, number, scoreboard.render_markdown(trusted))}")
+    return 0
+
+
+# -- command line ------------------------------------------------------------------------------
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="ci.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("restore", help="make the work tree the base commit's, except solutions/")
+    p.add_argument("--repo", type=Path, default=Path.cwd())
+    p.add_argument("--base", default="", help="the base commit; empty: not a pull request, nothing to restore")
+    p.add_argument("--out", type=Path, required=True, help="write what was restored here (JSON)")
+    p = commands.add_parser("grade", help="grade every solution and render the scoreboard")
+    p.add_argument("--repo", type=Path, default=Path.cwd())
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--restored", type=Path, help="the JSON that `restore` wrote")
+    p.add_argument("--event", default="local", choices=("push", "pull_request", "workflow_dispatch", "local"))
+    p.add_argument("--pr", default="", help="the pull-request number, if any")
+    p.add_argument("--head-sha", default="", help="the commit graded (a PR's head, not its merge commit)")
+    p.add_argument("--runner", default="nox", choices=("nox", "python"),
+                   help="nox sessions (CI, learners) or the same `python -m graders` commands bare")
+    p.add_argument("--summary", type=Path, default=os.environ.get("GITHUB_STEP_SUMMARY") or None,
+                   help="write the markdown scoreboard here (default: $GITHUB_STEP_SUMMARY)")
+    p = commands.add_parser("comment", help="post the scoreboard of a grading artifact on its PR")
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--head-sha", required=True)
+    p.add_argument("--repo", required=True, help="OWNER/NAME")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "restore":
+            done = restore(args.repo, args.base) if args.base else {"base_sha": None, "touched": [], "dropped": []}
+            args.out.write_text(json.dumps(done, indent=2) + "\n")
+            for path in done["dropped"]:
+                print(f"warning: {path} is not a regular file; it was removed before grading")
+            print(f"restored everything outside {LEARNER_DIR}/ from {done['base_sha']}; the PR changed "
+                  f"{len(done['touched'])} file(s) there" if args.base else "not a pull request: nothing to restore")
+            return 0
+        if args.command == "grade":
+            restored = json.loads(args.restored.read_text()) if args.restored else {"base_sha": None, "touched": []}
+            context = {"event": args.event, "pr": int(args.pr) if args.pr else None,
+                       "head_sha": args.head_sha or None, "base_sha": restored["base_sha"],
+                       "touched": restored["touched"]}
+            return grade(args.repo, args.results, args.runner, args.summary, context)
+        api = GitHubApi(args.repo, os.environ["GITHUB_TOKEN"], os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+        return comment(args.results, args.head_sha, api, Path(__file__).resolve().parent.parent)
+    except CiError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The commenter of .github/workflows/scoreboard.yml against a fake GitHub API: it finds the PR by
+head SHA, takes the changed files from the API (not the artifact), and keeps ONE marked comment."""
+
+import io
+import json
+import urllib.request
+
+import pytest
+
+from conftest import REPO
+from graders import ci
+from graders.scoreboard import MARKER
+
+HEAD, OTHER, BASE = "a" * 40, "c" * 40, "b" * 40
+
+
+class FakeGitHub(ci.GitHubApi):
+    """Open pulls, their files and their comments, in memory; pages of `page` items."""
+
+    def __init__(self, pulls, files=None, comments=None, page=2):
+        super().__init__("learner/kata-gym", "token", "https://api.github.test")
+        self.pulls, self.files, self.comments, self.page = pulls, files or {}, comments or {}, page
+        self.writes = []
+
+    def call(self, method, path, body=None):
+        if method != "GET":
+            self.writes.append((method, path, body))
+            if method == "POST":
+                number = int(path.split("/")[1])
+                self.comments.setdefault(number, []).append(
+                    {"id": 1000 + len(self.writes), "user": {"login": ci.BOT_LOGIN}, "body": body["body"]})
+            else:
+                comment_id = int(path.rsplit("/", 1)[1])
+                for comment in (c for cs in self.comments.values() for c in cs if c["id"] == comment_id):
+                    comment["body"] = body["body"]
+            return {}, None
+        path, _, query = path.partition("?")
+        start = int(dict(p.split("=") for p in query.split("&") if p).get("start", 0))
+        if path == "pulls":
+            items = self.pulls
+        elif path.endswith("/files"):
+            items = [{"filename": f} for f in self.files.get(int(path.split("/")[1]), [])]
+        else:
+            items = self.comments.get(int(path.split("/")[1]), [])
+        following = f"{path}?start={start + self.page}" if start + self.page < len(items) else None
+        return items[start:start + self.page], following
+
+
+def pull(number, head=HEAD):
+    return {"number": number, "head": {"sha": head}, "base": {"sha": BASE}}
+
+
+def artifact(tmp_path, head=HEAD, pr=7, touched=()):
+    folder = tmp_path / "grade-results"
+    folder.mkdir()
+    (folder / "softmax.json").write_text(json.dumps({
+        "kata": "softmax", "status": "failed", "passed": 1, "total": 2, "duration_s": 0.5, "message": "",
+        "tests": [{"name": "test_a", "category": "correctness", "status": "passed", "message": "", "duration_s": 0.1},
+                  {"name": "test_b", "category": "masking", "status": "failed", "message": "no", "duration_s": 0.1}]}))
+    (folder / "run-context.json").write_text(json.dumps(
+        {"event": "pull_request", "pr": pr, "head_sha": head, "base_sha": BASE, "touched": list(touched)}))
+    return folder
+
+
+def bodies(api, number):
+    return [c["body"] for c in api.comments.get(number, [])]
+
+
+def test_first_run_creates_the_comment_and_later_runs_update_it(tmp_path):
+    api = FakeGitHub([pull(3, OTHER), pull(5, OTHER), pull(7), pull(9, OTHER)])
+    results = artifact(tmp_path)
+    assert ci.comment(results, HEAD, api, REPO) == 0
+    assert [m for m, _, _ in api.writes] == ["POST"] and api.writes[0][1] == "issues/7/comments"
+    assert ci.comment(results, HEAD, api, REPO) == 0
+    assert [m for m, _, _ in api.writes] == ["POST", "PATCH"]
+    (body,) = bodies(api, 7)
+    assert body.startswith(MARKER) and "❌ failed | 1/2" in body
+
+
+def test_a_humans_comment_with_the_marker_is_never_edited(tmp_path):
+    forged = {"id": 5, "user": {"login": "mallory"}, "body": MARKER + " ha"}
+    quoted = {"id": 6, "user": {"login": ci.BOT_LOGIN}, "body": "something else " + MARKER}
+    api = FakeGitHub([pull(7)], comments={7: [forged, quoted]})
+    ci.comment(artifact(tmp_path), HEAD, api, REPO)
+    assert [(m, p) for m, p, _ in api.writes] == [("POST", "issues/7/comments")]
+    assert forged["body"] == MARKER + " ha" and quoted["body"] == "something else " + MARKER
+
+
+def test_touched_files_come_from_the_api_not_the_artifact(tmp_path):
+    """The artifact of a PR run is the PR's to forge: it says nothing was touched; the API knows better."""
+    files = {7: ["solutions/softmax.py", "katas/softmax/test_softmax.py", ".github/workflows/grade.yml"]}
+    api = FakeGitHub([pull(7)], files=files)
+    ci.comment(artifact(tmp_path, touched=[]), HEAD, api, REPO)
+    (body,) = bodies(api, 7)
+    assert "changes 2 files outside `solutions/`: `.github/workflows/grade.yml`, `katas/softmax/test_softmax.py`" in body
+    assert "self-reported" in body and f"(`{BASE[:7]}`)" in body
+
+
+def test_an_artifact_for_another_commit_posts_nothing(tmp_path):
+    api = FakeGitHub([pull(7)])
+    with pytest.raises(ci.CiError, match="not for this run's head commit"):
+        ci.comment(artifact(tmp_path, head=OTHER), HEAD, api, REPO)
+    assert api.writes == []
+
+
+def test_an_artifact_naming_another_pr_posts_nothing(tmp_path, capsys):
+    api = FakeGitHub([pull(7), pull(8)])
+    assert ci.comment(artifact(tmp_path, pr=8000), HEAD, api, REPO) == 0
+    assert api.writes == [] and "nothing to post" in capsys.readouterr().out
+
+
+def test_no_open_pr_for_the_head_posts_nothing(tmp_path, capsys):
+    api = FakeGitHub([pull(7, OTHER)])
+    assert ci.comment(artifact(tmp_path), HEAD, api, REPO) == 0
+    assert api.writes == []
+
+
+def test_a_missing_or_invalid_artifact_posts_nothing(tmp_path):
+    api = FakeGitHub([pull(7)])
+    with pytest.raises(ci.CiError, match="not a folder of results"):
+        ci.comment(tmp_path / "absent", HEAD, api, REPO)
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "run-context.json").write_text('{"event": "pull_request", "pr": "7; rm -rf /"}')
+    with pytest.raises(ci.CiError):
+        ci.comment(folder, HEAD, api, REPO)
+    with pytest.raises(ci.CiError, match="not a commit SHA"):
+        ci.comment(artifact(tmp_path), "$(whoami)", api, REPO)
+    assert api.writes == []
+
+
+class FakeResponse(io.BytesIO):
+    def __init__(self, payload, link):
+        super().__init__(json.dumps(payload).encode())
+        self.headers = {"Link": link}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_the_api_client_follows_next_pages_only_on_its_own_host(monkeypatch):
+    seen = []
+
+    def urlopen(request, timeout):
+        seen.append((request.full_url, request.get_header("Authorization")))
+        if len(seen) == 1:
+            return FakeResponse([1, 2], '<https://api.github.com/repositories/1/pulls?page=2>; rel="next"')
+        return FakeResponse([3], '<https://evil.example/steal?page=3>; rel="next"')
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    api = ci.GitHubApi("learner/kata-gym", "s3cret")
+    assert list(api.pages("pulls?state=open")) == [1, 2, 3]
+    assert [url for url, _ in seen] == ["https://api.github.com/repos/learner/kata-gym/pulls?state=open&per_page=100",
+                                        "https://api.github.com/repositories/1/pulls?page=2"]
+    assert all(token == "Bearer s3cret" for _, token in seen)
+
+
+def test_repository_names_are_checked():
+    with pytest.raises(ci.CiError):
+        ci.GitHubApi("../../orgs/x", "t")
