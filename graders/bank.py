@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from graders.grade import grade
+from graders.session import Spawner
 
 
 def bank_files(paths, kata_id):
@@ -23,10 +24,11 @@ def bank_files(paths, kata_id):
     }
 
 
-def check_kata(kata, paths):
+def check_kata(kata, paths, spawner=None):
     """Grade every bank file of one kata; returns a JSON-ready dict with the problems found."""
     files = bank_files(paths, kata.id)
-    graded = {role: {name: grade(kata, paths, f) for name, f in fs.items()} for role, fs in files.items()}
+    graded = {role: {name: grade(kata, paths, f, spawner=spawner) for name, f in fs.items()}
+              for role, fs in files.items()}
     problems = []
     for role, expected in (("reference", "passed"), ("alternatives", "passed"), ("starter", "not_attempted")):
         for name, result in graded[role].items():
@@ -62,7 +64,11 @@ def run_bank(args, katas, paths):
 
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
-    reports = [check_kata(katas[k], paths) for k in ids]
+    spawner = Spawner()
+    try:
+        reports = [check_kata(katas[k], paths, spawner) for k in ids]
+    finally:
+        spawner.close()
     for report in reports:
         print(f"{report['kata']}:")
         for name, m in report["mutants"].items():

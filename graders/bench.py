@@ -1,7 +1,7 @@
 """How fast grading is, as ratios measured in one run (not timed assertions):
 
 - per kata, the warm in-process grade of the reference: isolated (a worker process, the real
-  thing) vs bare (the same hidden tests calling the solution directly, no isolation);
+  thing, pre-spawned as in a run over several katas) vs bare (the same hidden tests calling the solution directly, no isolation);
 - with --commands, per kata, whole commands from a cold start: `python -m graders grade` vs
   `nox -s grade` (when nox is on PATH), i.e. what nox adds on a reused venv.
 """
@@ -13,7 +13,7 @@ import sys
 import time
 
 from graders.grade import grade
-from graders.session import InProcess
+from graders.session import InProcess, Spawner
 
 
 def median_seconds(run, repeat):
@@ -37,6 +37,15 @@ def run_bench(args, katas, paths):
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
     nox = shutil.which("nox") if args.commands else None
+    spawner = Spawner()  # as in a run over several katas: each worker starts warm
+    try:
+        _bench(args, katas, paths, ids, nox, spawner)
+    finally:
+        spawner.close()
+    return 0
+
+
+def _bench(args, katas, paths, ids, nox, spawner):
     print(f"median of {args.repeat} warm runs; isolated = a worker process per kata, bare = no isolation")
     header = f"{'kata':<18}{'isolated':>10}{'bare':>10}{'overhead':>10}"
     print(header + (f"{'cmd: python':>13}{'cmd: nox':>10}{'nox adds':>10}" if args.commands else ""))
@@ -44,7 +53,7 @@ def run_bench(args, katas, paths):
         kata, reference = katas[kata_id], paths.root / "graders" / "references" / f"{kata_id}.py"
 
         def isolated():
-            check_passed(grade(kata, paths, reference))
+            check_passed(grade(kata, paths, reference, spawner=spawner))
 
         def bare():
             check_passed(grade(kata, paths, reference, backend=InProcess(reference)))
@@ -61,7 +70,6 @@ def run_bench(args, katas, paths):
             t_nox = median_seconds(lambda: _run(nox_command), args.repeat)
             line += f"{t_nox:>9.3f}s{t_nox - t_cmd:>+9.3f}s"
         print(line, flush=True)
-    return 0
 
 
 def _run(command):

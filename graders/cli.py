@@ -6,6 +6,7 @@ import time
 
 from graders.grade import KATA_STATUSES, Paths, grade as grade_kata, write_json
 from graders.report import Reporter
+from graders.session import Spawner
 
 
 class UsageError(Exception):
@@ -40,23 +41,32 @@ def grade(args, katas):
         return 0
     reporter = Reporter()
     results = []
-    for kata_id in ids:
-        kata = katas[kata_id]
-        solution = args.solution or paths.solution(kata_id)
-        reporter.kata_header(kata, solution)
-        result = grade_kata(kata, paths, solution, on_result=reporter.test_line)
-        reporter.summary(result)
-        results.append(result)
-        if args.solution is None:
-            write_json(result, paths.progress(kata_id))  # what `list` shows
-        if args.json:
-            write_json(result, args.json)
-        if args.results_dir:
-            write_json(result, args.results_dir / f"{kata_id}.json")
+    spawner = Spawner() if len(ids) > 1 else None  # the next kata's worker warms up during this one
+    try:
+        for kata_id in ids:
+            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner))
+    finally:
+        if spawner:
+            spawner.close()
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas), paint=reporter.paint))
     return 0 if all(r.status == "passed" for r in results) else 1
+
+
+def _grade_one(args, kata, paths, reporter, spawner):
+    """Grade one kata with its report streamed, and write its JSON where asked."""
+    solution = args.solution or paths.solution(kata.id)
+    reporter.kata_header(kata, solution)
+    result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+    reporter.summary(result)
+    if args.solution is None:
+        write_json(result, paths.progress(kata.id))  # what `list` shows
+    if args.json:
+        write_json(result, args.json)
+    if args.results_dir:
+        write_json(result, args.results_dir / f"{kata.id}.json")
+    return result
 
 
 def start(args, katas):

@@ -66,9 +66,10 @@ def kata_status(tests):
     return next((s for s in SEVERITY if s in statuses), "failed")
 
 
-def grade(kata, paths, solution_path=None, on_result=None, backend=None):
+def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None):
     """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`.
-    `backend` defaults to an isolated `Worker`; the benchmark passes `InProcess` for its baseline."""
+    `backend` defaults to an isolated `Worker` (from `spawner`'s warm processes when given);
+    the benchmark passes `InProcess` for its baseline."""
     solution_path = Path(solution_path or paths.solution(kata.id))
     started = time.perf_counter()
 
@@ -89,7 +90,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None):
     if findings:
         return finish("disallowed", message="\n".join(f.describe(solution_path) for f in findings))
 
-    backend = backend or Worker(solution_path, kata.memory_mb)
+    backend = backend or Worker(solution_path, kata.memory_mb, spawner)
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
 

@@ -80,69 +80,115 @@ def _raised(info):
     return mirrored(info)
 
 
-class Worker:
-    """One subprocess (own process group, memory rlimit) that has imported one solution file."""
+class WorkerProcess:
+    """A spawned worker: own process group, NumPy imported, waiting for its first request.
+    Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept."""
 
-    def __init__(self, solution_path, memory_mb):
-        self.solution_path = Path(solution_path).resolve()
-        self.memory_mb = memory_mb
-        self.proc = None
-        self.output = bytearray()  # the first OUTPUT_KEPT_BYTES of everything the solution printed
-        self.output_total = 0
-        self._lock = threading.Lock()
-
-    # -- lifecycle -------------------------------------------------------------------------------
-    def start(self):
-        """Spawn the process and ask it to import the solution (the reply is read by `load`)."""
-        request_r, self._request_w = os.pipe()
-        self._reply_r, reply_w = os.pipe()
+    def __init__(self):
+        request_r, self.request_w = os.pipe()
+        self.reply_r, reply_w = os.pipe()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP, str(REPO_ROOT), str(request_r), str(reply_w), str(self.memory_mb)],
+        self.popen = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOTSTRAP, str(REPO_ROOT), str(request_r), str(reply_w)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(request_r, reply_w), env=env, cwd=self.solution_path.parent, start_new_session=True,
+            pass_fds=(request_r, reply_w), env=env, start_new_session=True,
         )
         os.close(request_r)
         os.close(reply_w)
-        self._drainer = threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True)
+        self.output, self.output_total = bytearray(), 0
+        self._lock = threading.Lock()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
-        wire.write_message(self._request_w, wire.encode({"op": "load", "path": str(self.solution_path)}))
+
+    def kill(self):
+        """Kill the whole process group (children the solution started included)."""
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.popen.wait()
+        self._drainer.join(timeout=1.0)
+        self.popen.stdout.close()
+        os.close(self.request_w)
+        os.close(self.reply_r)
+
+    def _drain(self):
+        for chunk in iter(lambda: self.popen.stdout.read1(65536), b""):
+            with self._lock:
+                self.output_total += len(chunk)
+                self.output += chunk[:max(0, OUTPUT_KEPT_BYTES - len(self.output))]
+
+
+class Spawner:
+    """Keeps one WorkerProcess warm, so that in a run of several grades (several katas, the bank,
+    the benchmark) each worker starts without waiting for Python and NumPy to import."""
+
+    def __init__(self):
+        self.spare = None
+
+    def take(self):
+        process, self.spare = self.spare or WorkerProcess(), WorkerProcess()
+        return process
+
+    def close(self):
+        if self.spare is not None:
+            self.spare.kill()
+            self.spare = None
+
+
+class Worker:
+    """The solution's side of one kata: a WorkerProcess that has imported the solution file, under
+    a memory rlimit. A process that dies or hangs is killed; the next call starts a fresh one."""
+
+    def __init__(self, solution_path, memory_mb, spawner=None):
+        self.solution_path = Path(solution_path).resolve()
+        self.memory_mb = memory_mb
+        self.spawner = spawner
+        self.process = None
+        self.output, self.output_total = "", 0  # what earlier, killed processes printed
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self):
+        """Get a process and ask it to import the solution (the reply is read by `load`)."""
+        self.process = self.spawner.take() if self.spawner else WorkerProcess()
+        load = {"op": "load", "path": str(self.solution_path), "memory_mb": self.memory_mb}
+        wire.write_message(self.process.request_w, wire.encode(load))
 
     def load(self, timeout):
         """Names the solution defines; raises a SolutionProblem if it does not import."""
-        if self.proc is None:
+        if self.process is None:
             self.start()
         return self._reply(timeout)
 
     def request(self, message, timeout):
-        if self.proc is None:
+        if self.process is None:
             self.start()
             self._reply(timeout)  # the import; a failure here surfaces as the call's failure
         try:
-            wire.write_message(self._request_w, wire.encode(message))
+            wire.write_message(self.process.request_w, wire.encode(message))
         except BrokenPipeError:
             raise self._died() from None
         return self._reply(timeout)
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""
-        if self.proc is not None:
+        if self.process is not None:
             self.request({"op": "release"}, timeout)
 
     def close(self):
-        if self.proc is None:
+        if self.process is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        self._drainer.join(timeout=1.0)
-        self.proc.stdout.close()
-        os.close(self._request_w)
-        os.close(self._reply_r)
-        self.proc = None
+        self.process.kill()
+        with self.process._lock:
+            text = self.process.output.decode(errors="replace")
+            self.output = (self.output + text)[:OUTPUT_KEPT_BYTES]
+            self.output_total += self.process.output_total
+        self.process = None
+
+    def printed(self):
+        """(first bytes of what the solution printed, as text; total bytes printed), after close."""
+        return self.output, self.output_total
 
     # -- reading replies -------------------------------------------------------------------------
     def _reply(self, timeout):
@@ -162,12 +208,12 @@ class Worker:
     def _read_exact(self, n, deadline, timeout):
         chunks = []
         with selectors.DefaultSelector() as sel:
-            sel.register(self._reply_r, selectors.EVENT_READ)
+            sel.register(self.process.reply_r, selectors.EVENT_READ)
             while n:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not sel.select(remaining):
                     raise SolutionTimeout(f"did not return within {timeout:.3g} s")
-                chunk = os.read(self._reply_r, min(n, 1 << 20))
+                chunk = os.read(self.process.reply_r, min(n, 1 << 20))
                 if not chunk:
                     raise self._died()
                 chunks.append(chunk)
@@ -175,7 +221,7 @@ class Worker:
         return b"".join(chunks)
 
     def _died(self):
-        code = self.proc.wait()
+        code = self.process.popen.wait()
         if code < 0:
             name = signal.Signals(-code).name
             if -code == signal.SIGKILL:
@@ -183,19 +229,6 @@ class Worker:
             return SolutionCrashed(f"the solution's process crashed ({name})")
         return SolutionCrashed(f"the solution's process exited with code {code} in the middle of a call "
                                "(sys.exit or os._exit in the solution?)")
-
-    def _drain(self, stream):
-        for chunk in iter(lambda: stream.read1(65536), b""):
-            with self._lock:
-                self.output_total += len(chunk)
-                room = OUTPUT_KEPT_BYTES - len(self.output)
-                if room > 0:
-                    self.output += chunk[:room]
-
-    def printed(self):
-        """(first bytes of what the solution printed, as text; total bytes printed)."""
-        with self._lock:
-            return self.output.decode(errors="replace"), self.output_total
 
 
 class SolutionProxy:

@@ -1,9 +1,9 @@
 """The untrusted side: a subprocess that imports one solution file and runs calls on it.
 
 Started by `graders.session.Worker` as
-    python -I -c "<bootstrap>" REPO_ROOT REQUEST_FD REPLY_FD MEMORY_MB
+    python -I -c "<bootstrap>" REPO_ROOT REQUEST_FD REPLY_FD
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
-Requests:  {"op": "load", "path": str}
+Requests:  {"op": "load", "path": str, "memory_mb": int}   first: set the memory cap, import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
            {"op": "release"}                                                 forget kept objects
@@ -24,9 +24,7 @@ from graders import wire
 MAKE_ALLOWED = ("numpy.random:default_rng", "graders.toys.", "torch.")
 
 
-def main(request_fd, reply_fd, memory_mb):
-    limit = memory_mb * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def main(request_fd, reply_fd):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
     reader = _Reader(request_fd)
@@ -57,6 +55,10 @@ def handle_request(request, state):
     """Run one request against `state` ({"module", "kept"}); also used in-process by the benchmark."""
     op = request["op"]
     if op == "load":
+        if "memory_mb" in request:  # the isolated worker (the benchmark's in-process twin sends none)
+            limit = request["memory_mb"] * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            os.chdir(os.path.dirname(request["path"]))
         state["module"] = _import_solution(request["path"])
         return sorted(n for n in vars(state["module"]) if not n.startswith("_"))
     if op == "release":
@@ -164,4 +166,4 @@ class _Reader:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    main(int(sys.argv[2]), int(sys.argv[3]))
