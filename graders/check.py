@@ -17,7 +17,13 @@ def as_array(actual, case, what="an array"):
         return actual
     if isinstance(actual, (int, float, np.generic)) and not isinstance(actual, bool):
         return np.asarray(actual)
-    raise AssertionError(f"returned {type(actual).__name__} for {case}; expected {what}")
+    raise AssertionError(f"returned {_type_name(actual)} for {case}; expected {what}")
+
+
+def _type_name(value):
+    """The type of a result; for an object left in the worker (a RemoteObject), the solution's type."""
+    handle = getattr(value, "_handle", None)
+    return f"a {handle.type_name} object" if handle is not None else type(value).__name__
 
 
 def assert_shape(actual, shape, case):

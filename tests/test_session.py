@@ -1,0 +1,91 @@
+"""The judge's seam to a worker, directly: objects that stay in the worker (a KVCache, a loader),
+trusted helper objects built there (an rng), in-place edits, exceptions, and a warm Spawner."""
+
+import numpy as np
+import pytest
+
+from graders.session import SolutionProxy, SolutionRaised, Spawner, Worker
+from graders.wire import Make
+
+SOLUTION = '''
+import numpy as np
+
+class Cache:
+    def __init__(self, size):
+        self.items = []
+        self.size = size
+    def append(self, x):
+        if len(self.items) == self.size:
+            raise ValueError("cache is full")
+        self.items.append(x)
+    def get(self):
+        return np.stack(self.items)
+    def __len__(self):
+        return len(self.items)
+    def __iter__(self):
+        return iter(self.items)
+
+def total(cache):
+    return float(sum(float(x.sum()) for x in cache.items))
+
+def draw(rng, n):
+    return rng.integers(0, 100, size=n)
+
+def scale_in_place(x):
+    x *= 2
+    return x.sum()
+'''
+
+
+@pytest.fixture
+def solution(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    worker = Worker(path, memory_mb=1024)
+    worker.load(timeout=30)
+    yield SolutionProxy(worker, lambda: 10.0)
+    worker.close()
+
+
+def test_objects_stay_in_the_worker_and_their_methods_run_there(solution):
+    cache = solution.Cache(2)
+    cache.append(np.ones(3))
+    cache.append(np.full(3, 2.0))
+    assert len(cache) == 2
+    assert [float(x.sum()) for x in cache] == [3.0, 6.0]
+    assert np.array_equal(cache.get(), [[1, 1, 1], [2, 2, 2]])
+    assert solution.total(cache) == 9.0  # an object passed back as an argument
+    with pytest.raises(ValueError, match="cache is full") as error:
+        cache.append(np.ones(3))
+    assert isinstance(error.value, SolutionRaised)
+
+
+def test_trusted_helpers_are_built_in_the_worker(solution):
+    drawn = solution.draw(Make("numpy.random:default_rng", 7), 5)
+    assert np.array_equal(drawn, np.random.default_rng(7).integers(0, 100, size=5))
+    with pytest.raises(ValueError, match="not allowed"):
+        solution.draw(Make("os:system", "true"), 1)
+
+
+def test_with_inputs_shows_an_in_place_edit(solution):
+    x = np.arange(3.0)
+    result, (x_after,), kwargs = solution.scale_in_place.with_inputs(x)
+    assert result == 6.0 and np.array_equal(x_after, [0, 2, 4]) and kwargs == {}
+    assert np.array_equal(x, [0, 1, 2])  # the judge's copy is never touched
+
+
+def test_spawner_hands_out_warm_processes_and_cleans_up(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    spawner = Spawner()
+    pids = []
+    try:
+        for _ in range(3):
+            worker = Worker(path, memory_mb=1024, spawner=spawner)
+            assert "Cache" in worker.load(timeout=30)
+            pids.append(worker.process.popen.pid)
+            worker.close()
+        spare = spawner.spare.popen
+    finally:
+        spawner.close()
+    assert len(set(pids)) == 3 and spare.poll() is not None  # a fresh process per kata; the spare is gone
