@@ -61,7 +61,10 @@ def _grade_one(args, kata, paths, reporter, spawner):
     result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
     reporter.summary(result)
     if args.solution is None:
-        write_json(result, paths.progress(kata.id))  # what `list` shows
+        try:
+            write_json(result, paths.progress(kata.id))  # what `list` shows
+        except OSError as e:
+            reporter.print(f"(could not record this grade for `nox -s list`: {e})")
     if args.json:
         write_json(result, args.json)
     if args.results_dir:

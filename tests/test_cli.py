@@ -81,3 +81,11 @@ def test_usage_errors(probe_root, tmp_path):
     assert proc.returncode == 2 and "no solution file" in proc.stderr
     proc = run_graders("grade", "probe", "probe", "--json", tmp_path / "x.json", root=probe_root)
     assert proc.returncode == 2 and "exactly one kata" in proc.stderr
+
+
+def test_an_unwritable_progress_record_does_not_lose_the_grade(probe_root):
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+    (probe_root / ".results" / "probe.json").mkdir(parents=True)  # a folder where the record goes
+    proc = run_graders("grade", "probe", root=probe_root)
+    assert proc.returncode == 0 and "could not record" in proc.stdout and "Traceback" not in proc.stderr
