@@ -6,7 +6,6 @@ least one mutant (a test that catches none is suspect; a mutant that passes is a
 """
 
 import json
-import sys
 from pathlib import Path
 
 from graders.grade import grade
