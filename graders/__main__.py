@@ -47,6 +47,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from graders import cli  # after parsing, so --help stays instant
     from graders.grade import GraderError
+    from graders.repo import UsageError
 
     try:
         katas = load_manifest(args.root / "kata.yaml")
@@ -55,7 +56,7 @@ def main(argv=None):
         return USAGE_ERROR
     try:
         return getattr(cli, args.command)(args, katas)
-    except (cli.UsageError, GraderError) as e:
+    except (UsageError, GraderError) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
 

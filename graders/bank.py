@@ -9,16 +9,17 @@ import json
 from pathlib import Path
 
 from graders.grade import grade
+from graders.repo import check_kata_ids, ready_katas
 from graders.session import Spawner
 
 
 def bank_files(paths, kata_id):
     """{role: {name: solution file}} for the roles reference, alternatives, mutants and starter."""
-    graders = paths.root / "graders"
+    key = paths.key_dir(kata_id)
     return {
-        "reference": {"reference": graders / "references" / f"{kata_id}.py"},
-        "alternatives": {f.stem: f for f in sorted((graders / "alternatives" / kata_id).glob("*.py"))},
-        "mutants": {f.stem: f for f in sorted((graders / "mutants" / kata_id).glob("*.py"))},
+        "reference": {"reference": paths.reference(kata_id)},
+        "alternatives": {f.stem: f for f in sorted((key / "alternatives").glob("*.py"))},
+        "mutants": {f.stem: f for f in sorted((key / "mutants").glob("*.py"))},
         "starter": {"starter": paths.kata_dir(kata_id) / "starter.py"},
     }
 
@@ -59,8 +60,6 @@ def check_kata(kata, paths, spawner=None):
 
 
 def run_bank(args, katas, paths):
-    from graders.cli import check_kata_ids, ready_katas
-
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
     spawner = Spawner()

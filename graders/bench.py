@@ -13,6 +13,7 @@ import sys
 import time
 
 from graders.grade import grade
+from graders.repo import check_kata_ids, ready_katas
 from graders.session import InProcess, Spawner
 
 
@@ -32,8 +33,6 @@ def check_passed(result):
 
 
 def run_bench(args, katas, paths):
-    from graders.cli import check_kata_ids, ready_katas
-
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
     nox = shutil.which("nox") if args.commands else None
@@ -50,7 +49,7 @@ def _bench(args, katas, paths, ids, nox, spawner):
     header = f"{'kata':<18}{'isolated':>10}{'bare':>10}{'overhead':>10}"
     print(header + (f"{'cmd: python':>13}{'cmd: nox':>10}{'nox adds':>10}" if args.commands else ""))
     for kata_id in ids:
-        kata, reference = katas[kata_id], paths.root / "graders" / "references" / f"{kata_id}.py"
+        kata, reference = katas[kata_id], paths.reference(kata_id)
 
         def isolated():
             check_passed(grade(kata, paths, reference, spawner=spawner))

@@ -4,7 +4,11 @@ Every helper takes `case`, a few words naming the input ("a fully masked query r
 raises AssertionError with a message a learner can act on.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
+
+from graders.session import SolutionRaised
 
 
 def _where(index):
@@ -114,3 +118,17 @@ def assert_unchanged(after, before, name, case):
     before = np.asarray(before)
     if not isinstance(after, np.ndarray) or after.shape != before.shape or not np.array_equal(after, before, equal_nan=True):
         raise AssertionError(f"the solution modified its input `{name}` in place for {case}; inputs must be left as they are")
+
+
+@contextmanager
+def classic_cause(hint, raised=("RuntimeWarning",)):
+    """A warning (or exception) of a `raised` kind from the solution inside the block fails the test
+    with `hint`, the classic bug behind it, e.g.
+        with classic_cause("a query row whose keys are all masked? check the mask's polarity"): ..."""
+    try:
+        yield
+    except SolutionRaised as e:
+        if not any(kind in e.bases for kind in raised):
+            raise
+        where = f"\n{e.traceback.rstrip()}" if e.traceback else ""
+        raise AssertionError(f"the solution raised {e}: {hint}{where}") from None

@@ -4,28 +4,10 @@ import json
 import shutil
 import time
 
-from graders.grade import KATA_STATUSES, Paths, grade as grade_kata, write_json
+from graders.grade import KATA_STATUSES, grade as grade_kata, write_json
+from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
 from graders.report import Reporter
 from graders.session import Spawner
-
-
-class UsageError(Exception):
-    """A command line that names something that does not exist; exit code 2."""
-
-
-def ready_katas(katas, paths):
-    """Ids of the katas whose hidden tests exist, in manifest order."""
-    return [k for k in katas if (paths.kata_dir(k) / "starter.py").is_file()]
-
-
-def check_kata_ids(ids, katas, paths):
-    ready = ready_katas(katas, paths)
-    for kata_id in ids:
-        if kata_id not in katas:
-            raise UsageError(f"unknown kata '{kata_id}'; the katas are: {', '.join(ready)} "
-                             f"(and, coming later: {', '.join(k for k in katas if k not in ready)})")
-        if kata_id not in ready:
-            raise UsageError(f"kata '{kata_id}' has no hidden tests yet; ready now: {', '.join(ready)}")
 
 
 def grade(args, katas):

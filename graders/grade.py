@@ -20,25 +20,6 @@ class GraderError(Exception):
     """The hidden tests themselves are broken (a maintainer's bug, not the learner's)."""
 
 
-@dataclass(frozen=True)
-class Paths:
-    """Where a repository keeps things; every command gets one of these, nothing is global."""
-    root: Path
-
-    @property
-    def manifest(self):
-        return self.root / "kata.yaml"
-
-    def kata_dir(self, kata_id):
-        return self.root / "katas" / kata_id
-
-    def solution(self, kata_id):
-        return self.root / "solutions" / f"{kata_id}.py"
-
-    def progress(self, kata_id):
-        return self.root / ".results" / f"{kata_id}.json"
-
-
 @dataclass
 class KataResult:
     kata: str

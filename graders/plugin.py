@@ -97,6 +97,12 @@ class GradingPlugin:
         """The learner's module, called across the process boundary: `solution.softmax(x)`."""
         return self.proxy
 
+    @pytest.fixture(scope="session")
+    def make(self):
+        """`make("toys.speculative:CountingTarget", probs)`: a trusted helper object built in the worker,
+        returned as a RemoteObject to pass to the solution and to query afterwards."""
+        return self.proxy._make
+
     def pytest_runtest_setup(self, item):
         if self.load_problem is not None:
             raise self.load_problem

@@ -22,6 +22,7 @@ from pathlib import Path
 from graders.grade import KATA_STATUSES
 from graders.plugin import CATEGORIES
 from graders.report import LABELS
+from graders.repo import UsageError
 
 TEST_STATUSES = tuple(s for s in KATA_STATUSES if s != "disallowed")  # a test is never disallowed
 INVALID = "invalid"           # a row whose result file was rejected (not a grader status)
@@ -453,7 +454,6 @@ def run_scoreboard(args, katas, paths):
     try:
         board = load_board(results_dir, katas)
     except ScoreboardError as e:
-        from graders.cli import UsageError
         raise UsageError(str(e)) from None
     reporter = Reporter()
     reporter.print(render_terminal(board, paint=reporter.paint))

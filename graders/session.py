@@ -19,10 +19,10 @@ import time
 import warnings
 from pathlib import Path
 
-from graders import wire, worker
+from graders.kataworker import wire, worker
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from graders.worker import main; main(*map(int, sys.argv[2:]))"
+WORKER_ROOT = Path(__file__).resolve().parent  # holds kataworker/, the worker's standalone package
+BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker import main; main(*map(int, sys.argv[2:]))"
 OUTPUT_KEPT_BYTES = 4096
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -90,7 +90,7 @@ class WorkerProcess:
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
         self.popen = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP, str(REPO_ROOT), str(request_r), str(reply_w)],
+            [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             pass_fds=(request_r, reply_w), env=env, start_new_session=True,
         )
@@ -250,6 +250,10 @@ class SolutionProxy:
 
     def _release(self):
         self._worker.release(self._deadline())
+
+    def _make(self, factory, *args, **kwargs):
+        """Build a trusted helper object (`toys.KATA:Name`, an rng) in the worker -> RemoteObject."""
+        return self._request({"op": "build", "make": wire.Make(factory, *_unwrap(list(args)), **_unwrap(kwargs))})
 
 
 class _RemoteCallable:

@@ -8,8 +8,7 @@ import shutil
 import pytest
 
 from conftest import REPO, run_graders
-from graders.cli import ready_katas
-from graders.grade import Paths
+from graders.repo import Paths, ready_katas
 from graders.manifest import load_manifest
 
 READY = ready_katas(load_manifest(REPO / "kata.yaml"), Paths(REPO))
@@ -34,9 +33,9 @@ def test_answer_key(kata, tmp_path):
 
 
 def test_bench_reports_isolated_and_bare_times(probe_root):
-    references = probe_root / "graders" / "references"
-    references.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "tests" / "misbehaving" / "correct.py", references / "probe.py")
+    key = probe_root / "graders" / "keys" / "probe"
+    key.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "tests" / "misbehaving" / "correct.py", key / "reference.py")
     proc = run_graders("bench", "probe", "--repeat", "1", root=probe_root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     row = proc.stdout.splitlines()[-1].split()

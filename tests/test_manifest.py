@@ -25,7 +25,7 @@ def test_every_kata_folder_has_a_manifest_entry_and_its_files():
         for name in ("prompt.md", "starter.py"):
             assert (folder / name).is_file(), f"katas/{folder.name}/{name} is missing"
         assert list(folder.glob("test_*.py")), f"katas/{folder.name} has no hidden tests"
-        assert (REPO / "graders" / "references" / f"{folder.name}.py").is_file()
+        assert (REPO / "graders" / "keys" / folder.name / "reference.py").is_file()
 
 
 def write_manifest(tmp_path, mutate):

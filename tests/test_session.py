@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from graders.session import SolutionProxy, SolutionRaised, Spawner, Worker
-from graders.wire import Make
+from graders.kataworker.wire import Make
 
 SOLUTION = '''
 import numpy as np
@@ -34,6 +34,13 @@ def draw(rng, n):
 def scale_in_place(x):
     x *= 2
     return x.sum()
+
+def seeded_global(seed):
+    np.random.seed(seed)
+    return np.random.rand()
+
+def noisy_divide(a, b):
+    return np.float64(a) / np.float64(b)
 '''
 
 
@@ -65,6 +72,28 @@ def test_trusted_helpers_are_built_in_the_worker(solution):
     assert np.array_equal(drawn, np.random.default_rng(7).integers(0, 100, size=5))
     with pytest.raises(ValueError, match="not allowed"):
         solution.draw(Make("os:system", "true"), 1)
+
+
+def test_make_builds_a_kept_helper_that_tests_query_afterwards(solution):
+    watch = solution._make("toys.common:GlobalRandomWatch")
+    assert watch.touched() == []
+    solution.draw(Make("numpy.random:default_rng", 7), 5)  # a Generator of its own: global state untouched
+    assert watch.touched() == []
+    solution.seeded_global(0)  # seeding the global state is using it
+    assert watch.touched() == ["np.random"]
+    with pytest.raises(ValueError, match="not allowed"):
+        solution._make("graders.grade:grade")
+
+
+def test_classic_cause_names_the_bug_behind_a_warning(solution):
+    from graders.check import classic_cause
+
+    with pytest.raises(AssertionError, match=r"RuntimeWarning: divide by zero.*: a zero-length row\?"):
+        with classic_cause("a zero-length row?"):
+            solution.noisy_divide(1.0, 0.0)
+    with pytest.raises(ValueError):  # anything else passes through unchanged
+        with classic_cause("not this"):
+            solution.Cache(0).append(1)
 
 
 def test_with_inputs_shows_an_in_place_edit(solution):

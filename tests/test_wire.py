@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from graders import wire
+from graders.kataworker import wire
 
 
 def round_trip(value):

@@ -1,6 +1,6 @@
 """Hidden tests of the `attention` kata: softmax(x, axis) and single-head self_attention.
 
-Expected values come from the float64 reference (graders/references/attention.py) or are derived
+Expected values come from the float64 reference (graders/keys/attention/reference.py) or are derived
 by hand. Tolerances:
   float64 in -> rtol 1e-9, atol 1e-12: only summation order differs between correct styles
                 (matmul, einsum, loops, exp(x - logsumexp)); every bug here is off by > 1e-3.
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from graders.check import assert_close, assert_dtype, assert_shape, assert_unchanged
-from graders.references import attention as ref
+from graders.keys.attention import reference as ref
 
 F64 = dict(rtol=1e-9, atol=1e-12)
 F32 = dict(rtol=1e-5, atol=2e-5)

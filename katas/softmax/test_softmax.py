@@ -1,6 +1,6 @@
 """Hidden tests of the `softmax` kata: softmax, log_softmax, cross_entropy, cross_entropy_grad.
 
-Expected values come from the float64 reference (graders/references/softmax.py) or are derived by
+Expected values come from the float64 reference (graders/keys/softmax/reference.py) or are derived by
 hand (log(V) for all-zero logits, exact zeros at -inf logits and ignored positions). Tolerances:
   float64 in -> rtol 1e-10 with a small atol: correct styles (max-shift then exp / sum,
                 exp(x - logsumexp), np.logaddexp.reduce, Python loops) differ only by rounding,
@@ -22,7 +22,7 @@ import pytest
 
 from graders.check import (assert_close, assert_dtype, assert_finite, assert_scalar_close,
                            assert_shape, assert_unchanged)
-from graders.references import softmax as ref
+from graders.keys.softmax import reference as ref
 
 PROB64 = dict(rtol=1e-10, atol=1e-14)    # probabilities and gradients, float64
 LOGP64 = dict(rtol=1e-10, atol=1e-12)    # log-probabilities of logits O(1), float64

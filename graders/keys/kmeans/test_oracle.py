@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from graders.references import kmeans as ref
+from graders.keys.kmeans import reference as ref
 
 
 def exact_sq_dists(X, C):

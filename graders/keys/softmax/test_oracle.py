@@ -1,4 +1,4 @@
-"""The softmax reference (graders/references/softmax.py) against independent oracles: torch.softmax,
+"""The softmax reference (graders/keys/softmax/reference.py) against independent oracles: torch.softmax,
 torch.log_softmax, torch.nn.functional.cross_entropy and autograd, central finite differences, and
 properties any correct implementation has. Run from the repository root:
 pytest tests/test_oracle_softmax.py"""
@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-from graders.references import softmax as ref  # noqa: E402
+from graders.keys.softmax import reference as ref  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The attention reference (graders/references/attention.py) against independent oracles:
+"""The attention reference (graders/keys/attention/reference.py) against independent oracles:
 torch.nn.functional.scaled_dot_product_attention and torch.softmax, plus properties that hold for
 any correct self-attention. Run from the repository root: pytest tests/test_oracle_attention.py"""
 
@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-from graders.references import attention as ref  # noqa: E402
+from graders.keys.attention import reference as ref  # noqa: E402
 
 B, T, D_MODEL, D_K, D_V = 3, 6, 8, 4, 5  # all different: a wrong scale or projection cannot hide
 

@@ -1,11 +1,13 @@
 """The untrusted side: a subprocess that imports one solution file and runs calls on it.
 
 Started by `graders.session.Worker` as
-    python -I -c "<bootstrap>" REPO_ROOT REQUEST_FD REPLY_FD
+    python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD REPLY_FD
+where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`.
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
 Requests:  {"op": "load", "path": str, "memory_mb": int}   first: set the memory cap, import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
+           {"op": "build", "make": Make}    build a trusted helper object, keep it, reply its Handle
            {"op": "release"}                                                 forget kept objects
 Replies:   {"value": v}  or  {"raised": {"type", "bases", "message", "traceback"}}
 """
@@ -18,10 +20,11 @@ import sys
 import traceback
 import warnings
 
-from graders import wire
+from . import wire
 
-# Objects the judge may ask the worker to build for arguments (rngs, toy models): trusted code only.
-MAKE_ALLOWED = ("numpy.random:default_rng", "graders.toys.", "torch.")
+# Objects the judge may ask the worker to build (rngs, toy models): trusted code only. "toys.X:Y"
+# names this package's own toys module X.
+MAKE_ALLOWED = ("numpy.random:default_rng", "toys.", "torch.")
 
 
 def main(request_fd, reply_fd):
@@ -64,6 +67,8 @@ def handle_request(request, state):
     if op == "release":
         state["kept"].clear()
         return None
+    if op == "build":
+        return _keep(_build(request["make"], state), state)
     args = [_build(a, state) for a in request["args"]]
     kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
     result = _call(op, request, state, args, kwargs)
@@ -109,6 +114,8 @@ def _build(value, state):
         if not any(value.factory == a or (a.endswith(".") and value.factory.startswith(a)) for a in MAKE_ALLOWED):
             raise ValueError(f"factory {value.factory!r} is not allowed")
         module_name, _, attr = value.factory.partition(":")
+        if module_name.startswith("toys."):
+            module_name = f"{__package__}.{module_name}"
         factory = getattr(importlib.import_module(module_name), attr)
         return factory(*[_build(a, state) for a in value.args], **{k: _build(v, state) for k, v in value.kwargs.items()})
     if isinstance(value, list):

@@ -1,0 +1,51 @@
+"""Where a repository keeps things, and which katas it has ready; every command gets a `Paths`,
+nothing is global."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class UsageError(Exception):
+    """A command line that names something that does not exist; exit code 2."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path
+
+    @property
+    def manifest(self):
+        return self.root / "kata.yaml"
+
+    def kata_dir(self, kata_id):
+        """katas/<id>/: prompt.md, starter.py, the hidden tests test_*.py."""
+        return self.root / "katas" / kata_id
+
+    def key_dir(self, kata_id):
+        """graders/keys/<id>/: the answer key (reference.py, mutants/, alternatives/, test_oracle.py)."""
+        return self.root / "graders" / "keys" / kata_id
+
+    def reference(self, kata_id):
+        return self.key_dir(kata_id) / "reference.py"
+
+    def solution(self, kata_id):
+        return self.root / "solutions" / f"{kata_id}.py"
+
+    def progress(self, kata_id):
+        return self.root / ".results" / f"{kata_id}.json"
+
+
+def ready_katas(katas, paths):
+    """Ids of the katas whose hidden tests exist, in manifest order."""
+    return [k for k in katas if (paths.kata_dir(k) / "starter.py").is_file()]
+
+
+def check_kata_ids(ids, katas, paths):
+    """Raise UsageError for an id that is not a ready kata."""
+    ready = ready_katas(katas, paths)
+    for kata_id in ids:
+        if kata_id not in katas:
+            raise UsageError(f"unknown kata '{kata_id}'; the katas are: {', '.join(ready)} "
+                             f"(and, coming later: {', '.join(k for k in katas if k not in ready)})")
+        if kata_id not in ready:
+            raise UsageError(f"kata '{kata_id}' has no hidden tests yet; ready now: {', '.join(ready)}")
