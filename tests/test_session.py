@@ -96,6 +96,13 @@ def test_classic_cause_names_the_bug_behind_a_warning(solution):
             solution.Cache(0).append(1)
 
 
+def test_repeat_calls_in_one_round_trip_with_one_advancing_rng(solution):
+    rng = solution._make("numpy.random:default_rng", 3)
+    draws = solution.draw.repeat(4, rng, 2)
+    expected = np.random.default_rng(3).integers(0, 100, size=8).reshape(4, 2)
+    assert np.array_equal(np.array(draws), expected)
+
+
 def test_with_inputs_shows_an_in_place_edit(solution):
     x = np.arange(3.0)
     result, (x_after,), kwargs = solution.scale_in_place.with_inputs(x)

@@ -6,6 +6,7 @@ where WORKER_ROOT holds a standalone copy of this package, imported as `katawork
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
 Requests:  {"op": "load", "path": str, "memory_mb": int}   first: set the memory cap, import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
+               (+ "repeat": n: call it n times with the same arguments, reply the list of results)
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
            {"op": "build", "make": Make}    build a trusted helper object, keep it, reply its Handle
            {"op": "release"}                                                 forget kept objects
@@ -71,6 +72,8 @@ def handle_request(request, state):
         return _keep(_build(request["make"], state), state)
     args = [_build(a, state) for a in request["args"]]
     kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
+    if request.get("repeat"):  # n calls with the same arguments (one rng object advancing through them)
+        return [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
     result = _call(op, request, state, args, kwargs)
     if request.get("with_inputs"):  # the judge checks the inputs were not modified in place
         return {"result": result, "args": args, "kwargs": kwargs}
