@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from graders.manifest import ManifestError, load_manifest
+from graders.sandbox import MODES
 
 USAGE_ERROR = 2
 
@@ -21,6 +22,10 @@ def main(argv=None):
     p.add_argument("--json", type=Path, metavar="OUT", help="write the result as JSON (one kata only)")
     p.add_argument("--results-dir", type=Path, metavar="DIR", help="also write DIR/KATA.json for each kata")
 
+    p.add_argument("--sandbox", choices=MODES, default="auto",
+                   help="run the solution in the OS sandbox (bubblewrap): auto = when this machine can, "
+                        "require = fail without it (CI), off = never")
+
     p = commands.add_parser("start", help="copy a kata's starter into solutions/")
     p.add_argument("kata")
     p.add_argument("--force", action="store_true", help="replace an existing attempt (it is backed up first)")
@@ -31,9 +36,11 @@ def main(argv=None):
     p.add_argument("katas", nargs="*")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--commands", action="store_true", help="also time whole commands: python -m graders vs nox")
+    p.add_argument("--sandbox", choices=MODES, default="auto")
 
     p = commands.add_parser("bank", help="grade a kata's reference, alternatives and mutants (maintainers)")
     p.add_argument("katas", nargs="*")
+    p.add_argument("--sandbox", choices=MODES, default="auto")
     p.add_argument("--json", type=Path, metavar="OUT")
 
     p = commands.add_parser("scoreboard", help="the table of a run's results (terminal, CI job summary, PR comment)")
@@ -48,6 +55,7 @@ def main(argv=None):
     from graders import cli  # after parsing, so --help stays instant
     from graders.grade import GraderError
     from graders.repo import UsageError
+    from graders.sandbox import SandboxUnavailable
 
     try:
         katas = load_manifest(args.root / "kata.yaml")
@@ -56,7 +64,7 @@ def main(argv=None):
         return USAGE_ERROR
     try:
         return getattr(cli, args.command)(args, katas)
-    except (UsageError, GraderError) as e:
+    except (UsageError, GraderError, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
 

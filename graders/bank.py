@@ -10,6 +10,7 @@ from pathlib import Path
 
 from graders.grade import grade
 from graders.repo import check_kata_ids, ready_katas
+from graders.sandbox import detect
 from graders.session import Spawner
 
 
@@ -24,7 +25,7 @@ def bank_files(paths, kata_id):
     }
 
 
-def check_kata(kata, paths, spawner=None):
+def check_kata(kata, paths, spawner):
     """Grade every bank file of one kata; returns a JSON-ready dict with the problems found."""
     files = bank_files(paths, kata.id)
     graded = {role: {name: grade(kata, paths, f, spawner=spawner) for name, f in fs.items()}
@@ -62,7 +63,7 @@ def check_kata(kata, paths, spawner=None):
 def run_bank(args, katas, paths):
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
-    spawner = Spawner()
+    spawner = Spawner(detect(args.sandbox))
     try:
         reports = [check_kata(katas[k], paths, spawner) for k in ids]
     finally:

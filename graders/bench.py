@@ -14,6 +14,7 @@ import time
 
 from graders.grade import grade
 from graders.repo import check_kata_ids, ready_katas
+from graders.sandbox import detect
 from graders.session import InProcess, Spawner
 
 
@@ -36,7 +37,7 @@ def run_bench(args, katas, paths):
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
     nox = shutil.which("nox") if args.commands else None
-    spawner = Spawner()  # as in a run over several katas: each worker starts warm
+    spawner = Spawner(detect(args.sandbox))  # as in a run over several katas: each worker starts warm
     try:
         _bench(args, katas, paths, ids, nox, spawner)
     finally:

@@ -7,6 +7,7 @@ import time
 from graders.grade import KATA_STATUSES, grade as grade_kata, write_json
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
 from graders.report import Reporter
+from graders.sandbox import detect
 from graders.session import Spawner
 
 
@@ -22,14 +23,16 @@ def grade(args, katas):
         print("Nothing to grade: solutions/ has no attempts yet. Start one with: nox -s start -- attention")
         return 0
     reporter = Reporter()
+    sandbox = detect(args.sandbox)
+    if not sandbox.enabled:
+        reporter.print(sandbox.note())
     results = []
-    spawner = Spawner() if len(ids) > 1 else None  # the next kata's worker warms up during this one
+    spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
     try:
         for kata_id in ids:
             results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner))
     finally:
-        if spawner:
-            spawner.close()
+        spawner.close()
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas), paint=reporter.paint))

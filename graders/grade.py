@@ -1,14 +1,16 @@
 """Grade one kata: static check, then the hidden tests against an isolated worker, then one status.
 
-    result = grade(kata, paths, solution_path)      # -> KataResult
+    result = grade(kata, paths, solution_path, spawner=Spawner(detect("auto")))      # -> KataResult
 """
 
+import hashlib
 import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from graders.report import printable
 from graders.session import Worker
 from graders.static_check import check_source
 
@@ -29,6 +31,8 @@ class KataResult:
     duration_s: float
     tests: list = field(default_factory=list)
     message: str = ""        # the kata-level reason: an import error, a forbidden call
+    sandbox: bool = False    # the worker ran in the OS sandbox
+    sandbox_note: str = ""   # when not: why, and the command that fixes it
     printed: str = ""        # the first bytes the solution printed (report only, not in JSON)
     printed_bytes: int = 0
 
@@ -49,15 +53,19 @@ def kata_status(tests):
 
 def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None):
     """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`.
-    `backend` defaults to an isolated `Worker` (from `spawner`'s warm processes when given);
-    the benchmark passes `InProcess` for its baseline."""
+    The solution runs in a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
+    `backend=InProcess(...)` for its unisolated baseline instead."""
     solution_path = Path(solution_path or paths.solution(kata.id))
+    sandbox = spawner.sandbox if backend is None else None
     started = time.perf_counter()
 
     def finish(status, tests=(), message="", printed=("", 0)):
         tests = list(tests)
+        text, size = printed
         return KataResult(kata.id, status, sum(t.status == "passed" for t in tests), len(tests),
-                          round(time.perf_counter() - started, 3), tests, message, *printed)
+                          round(time.perf_counter() - started, 3), tests, printable(message),
+                          bool(sandbox and sandbox.enabled), sandbox.note() if sandbox else "in-process (benchmark)",
+                          printable(text), size)
 
     if not solution_path.is_file():
         return finish("not_attempted", message=f"no solution at {solution_path} (start one: nox -s start -- {kata.id})")
@@ -71,6 +79,10 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     if findings:
         return finish("disallowed", message="\n".join(f.describe(solution_path) for f in findings))
 
+    if backend is None and spawner is None:
+        raise ValueError("grade() needs a spawner (graders.session.Spawner) or a backend")
+    guarded = sandbox is not None and not sandbox.enabled  # unsandboxed: the solution could rewrite the judge
+    before = judge_fingerprint(paths, kata.id) if guarded else None
     backend = backend or Worker(solution_path, kata.memory_mb, spawner)
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
@@ -81,6 +93,10 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     finally:
         backend.close()
     printed = backend.printed()
+    if guarded and judge_fingerprint(paths, kata.id) != before:
+        return finish("error", plugin.results, "the solution changed the grader's files (hidden tests, grader or "
+                      "manifest) while it was graded: the result is refused. Restore them with git "
+                      "(git status; git checkout -- katas graders kata.yaml)", printed)
     if exit_code not in (0, 1) or not plugin.results:
         raise GraderError(f"the hidden tests of {kata.id} did not run (pytest exit code {exit_code}); "
                           "this is a bug in the grader, not in your solution")
@@ -91,10 +107,27 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     return finish(kata_status(plugin.results), plugin.results, printed=printed)
 
 
+def judge_fingerprint(paths, kata_id):
+    """A hash of every file the judge reads or runs (the manifest, the grader, the kata's folder,
+    any conftest.py): to refuse a result when an unsandboxed solution changed them."""
+    files = [paths.manifest, *paths.root.glob("conftest.py"), *paths.root.glob("*.toml"), *paths.root.glob("*.ini"),
+             *(paths.root / "graders").rglob("*"), *(paths.root / "katas").rglob("*")]
+    digest = hashlib.sha256()
+    for f in sorted(files):
+        if "__pycache__" in f.parts or not f.is_file():
+            continue
+        digest.update(str(f.relative_to(paths.root)).encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(f.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
+
+
 def _run_pytest(kata_dir, plugin):
     import pytest
 
-    args = [str(kata_dir), "--disable-plugin-autoload", "-p", "pytest_timeout", "-p", "no:cacheprovider",
+    args = [str(kata_dir), "--disable-plugin-autoload", "--noconftest", "-p", "no:cacheprovider",
             "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin",
             "-p", "no:nose", "-p", "no:legacypath",
             "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(kata_dir.parent.parent)]

@@ -6,11 +6,14 @@ not_attempted).
     pytest.main([kata_dir, ...], plugins=[plugin]);  plugin.results
 """
 
+import signal
+import threading
 import time
 from dataclasses import dataclass
 
 import pytest
 
+from graders.report import printable
 from graders.session import (SolutionCrashed, SolutionMissingName, SolutionNotImplemented,
                              SolutionOutOfMemory, SolutionProblem, SolutionProxy, SolutionTimeout)
 
@@ -18,7 +21,7 @@ CATEGORIES = (
     "correctness", "numerical-stability", "masking", "shapes", "dtype", "edge-case", "errors",
     "side-effects", "determinism", "statistics", "performance", "memory",
 )
-JUDGE_GRACE_S = 2.0  # pytest-timeout fires this long after the solution's own limit: a judge-side backstop
+JUDGE_GRACE_S = 2.0  # the backstop fires this long after a test's own limit: a test stuck on the judge's side
 MESSAGE_CHARS = 2000
 
 
@@ -33,6 +36,10 @@ class TestResult:
 
 class KataOutOfTime(SolutionTimeout):
     pass
+
+
+class TestOutOfTime(SolutionTimeout):
+    """The backstop: the test as a whole (judge side included) went over its limit."""
 
 
 def status_of(exc):
@@ -50,8 +57,6 @@ def status_of(exc):
     if isinstance(exc, SolutionProblem):
         where = f"\n{exc.traceback.rstrip()}" if getattr(exc, "traceback", "") else ""
         return "failed", f"the solution raised {exc}{where}"
-    if type(exc).__name__ == "Failed" and "pytest-timeout" in str(exc):
-        return "timeout", "timed out (the test as a whole went over its limit)"
     if isinstance(exc, AssertionError):
         return "failed", str(exc).strip() or "assertion failed"
     return "failed", f"{type(exc).__name__}: {exc}"
@@ -81,7 +86,6 @@ class GradingPlugin:
             marks = list(item.iter_markers("category"))
             if len(marks) != 1 or len(marks[0].args) != 1 or marks[0].args[0] not in CATEGORIES:
                 raise pytest.UsageError(f"{item.nodeid}: needs exactly one @pytest.mark.category(...) of {CATEGORIES}")
-            item.add_marker(pytest.mark.timeout(self.kata.timeout_s + JUDGE_GRACE_S))
 
     def pytest_collection_finish(self, session):
         """Import the solution once, before any test; a failure here decides the kata."""
@@ -111,6 +115,25 @@ class GradingPlugin:
         self.test_deadline = time.monotonic() + self.kata.timeout_s
         self.started[item.nodeid] = time.perf_counter()
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        """The backstop: SIGALRM ends a test that outlives its limit plus JUDGE_GRACE_S, wherever it is stuck."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        limit = self.kata.timeout_s + JUDGE_GRACE_S
+
+        def expire(signum, frame):
+            raise TestOutOfTime(f"the test as a whole went over {limit:g} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
     def pytest_runtest_teardown(self, item):
         try:
             self.proxy._release()
@@ -133,7 +156,7 @@ class GradingPlugin:
                 status, message = "error", "not run: the solution did not import"
         category = item.get_closest_marker("category").args[0]
         started = self.started.get(item.nodeid, time.perf_counter())
-        result = TestResult(item.name, category, status, message[:MESSAGE_CHARS],
+        result = TestResult(item.name, category, status, printable(message[:MESSAGE_CHARS]),
                             round(time.perf_counter() - started, 4))
         self.results.append(result)
         if self.on_result and self.load_problem is None:  # an import failure is reported once, by the kata

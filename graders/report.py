@@ -1,6 +1,7 @@
 """What a learner reads in the terminal: a line per test as it finishes, then a summary."""
 
 import os
+import re
 import sys
 
 LABELS = {  # status -> (label, ANSI colour)
@@ -8,6 +9,13 @@ LABELS = {  # status -> (label, ANSI colour)
     "memory": ("MEM", "33"), "not_attempted": ("TODO", "2"), "disallowed": ("BANNED", "35"),
 }
 MESSAGE_LINES = 6
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text):
+    """`text` with control characters (terminal escapes, carriage returns, bidi overrides) shown as
+    `?`: for everything the solution controls (messages, tracebacks, printed output)."""
+    return CONTROL.sub("?", text)
 
 
 class Reporter:

@@ -12,6 +12,7 @@ import builtins
 import os
 import selectors
 import signal
+import struct
 import subprocess
 import sys
 import threading
@@ -19,6 +20,7 @@ import time
 import warnings
 from pathlib import Path
 
+from graders import sandbox as sandbox_mod
 from graders.kataworker import wire, worker
 
 WORKER_ROOT = Path(__file__).resolve().parent  # holds kataworker/, the worker's standalone package
@@ -66,6 +68,12 @@ MIRRORED = {
 }
 
 
+def _is_raised(info):
+    """A reply's {"raised": ...} part has the form the worker writes (anything else is forged)."""
+    return (isinstance(info, dict) and all(isinstance(info.get(k), str) for k in ("type", "message", "traceback"))
+            and isinstance(info.get("bases"), list) and all(isinstance(b, str) for b in info["bases"]))
+
+
 def _raised(info):
     """A SolutionRaised that is also an instance of the builtin type the solution raised."""
     if info["type"] == "MissingName":
@@ -81,54 +89,88 @@ def _raised(info):
 
 
 class WorkerProcess:
-    """A spawned worker: own process group, NumPy imported, waiting for its first request.
+    """A spawned worker, in the OS sandbox when `sandbox.enabled`: NumPy imported, waiting for its
+    first request, with `solution_dir` readable (read-only, at sandbox.SOLUTION_MOUNT inside).
     Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept."""
 
-    def __init__(self):
+    def __init__(self, sandbox, solution_dir):
+        self.sandbox, self.solution_dir = sandbox, Path(solution_dir)
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
+        self.output_r, output_w = os.pipe()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
-        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
+                   PYTHONDONTWRITEBYTECODE="1")
+        if sandbox.enabled:
+            python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r), str(reply_w)]
+            argv = sandbox.wrap(python, self.solution_dir, WORKER_ROOT / "kataworker")
+            self.cgroup = sandbox_mod.pids_cgroup(f"kata-gym-{os.getpid()}-{request_r}-{time.monotonic_ns()}")
+        else:
+            argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w)]
+            self.cgroup = None
+        join_cgroup = None if self.cgroup is None else (lambda: (self.cgroup / "cgroup.procs").write_text(str(os.getpid())))
         self.popen = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(request_r, reply_w), env=env, start_new_session=True,
+            argv, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w, pass_fds=(request_r, reply_w),
+            env=env, start_new_session=True, preexec_fn=join_cgroup,
         )
-        os.close(request_r)
-        os.close(reply_w)
+        for fd in (request_r, reply_w, output_w):
+            os.close(fd)
         self.output, self.output_total = bytearray(), 0
-        self._lock = threading.Lock()
+        self._lock, self._stop = threading.Lock(), threading.Event()
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
 
+    def path_inside(self, solution_path):
+        """The solution file's path as the worker sees it."""
+        if self.sandbox.enabled:
+            return f"{sandbox_mod.SOLUTION_MOUNT}/{Path(solution_path).name}"
+        return str(solution_path)
+
     def kill(self):
-        """Kill the whole process group (children the solution started included)."""
+        """Kill the worker and everything it started: the sandbox's PID namespace dies with bwrap;
+        without a sandbox, the process group."""
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.popen.wait()
+        self._stop.set()  # the drainer never blocks: a process that escaped may hold the pipe open
         self._drainer.join(timeout=1.0)
-        self.popen.stdout.close()
-        os.close(self.request_w)
-        os.close(self.reply_r)
+        for fd in (self.request_w, self.reply_r, self.output_r):
+            os.close(fd)
+        if self.cgroup is not None:
+            sandbox_mod.remove_cgroup(self.cgroup)
 
     def _drain(self):
-        for chunk in iter(lambda: self.popen.stdout.read1(65536), b""):
-            with self._lock:
-                self.output_total += len(chunk)
-                self.output += chunk[:max(0, OUTPUT_KEPT_BYTES - len(self.output))]
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.output_r, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                if not sel.select(0.1):
+                    continue
+                chunk = os.read(self.output_r, 65536)
+                if not chunk:
+                    return
+                with self._lock:
+                    self.output_total += len(chunk)
+                    self.output += chunk[:max(0, OUTPUT_KEPT_BYTES - len(self.output))]
 
 
 class Spawner:
-    """Keeps one WorkerProcess warm, so that in a run of several grades (several katas, the bank,
-    the benchmark) each worker starts without waiting for Python and NumPy to import."""
+    """Starts WorkerProcesses in `sandbox`, keeping one warm, so that in a run of several grades
+    (several katas, the bank, the benchmark) each worker starts without waiting for Python and NumPy
+    to import. A warm process serves only a solution from the folder it was started for."""
 
-    def __init__(self):
+    def __init__(self, sandbox, warm=True):
+        self.sandbox, self.warm = sandbox, warm
         self.spare = None
 
-    def take(self):
-        process, self.spare = self.spare or WorkerProcess(), WorkerProcess()
+    def take(self, solution_dir):
+        solution_dir = Path(solution_dir)
+        process = self.spare if self.spare is not None and self.spare.solution_dir == solution_dir else None
+        if process is None:
+            self.close()
+            process = WorkerProcess(self.sandbox, solution_dir)
+        self.spare = WorkerProcess(self.sandbox, solution_dir) if self.warm else None
         return process
 
     def close(self):
@@ -141,7 +183,7 @@ class Worker:
     """The solution's side of one kata: a WorkerProcess that has imported the solution file, under
     a memory rlimit. A process that dies or hangs is killed; the next call starts a fresh one."""
 
-    def __init__(self, solution_path, memory_mb, spawner=None):
+    def __init__(self, solution_path, memory_mb, spawner):
         self.solution_path = Path(solution_path).resolve()
         self.memory_mb = memory_mb
         self.spawner = spawner
@@ -151,8 +193,8 @@ class Worker:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self):
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
-        self.process = self.spawner.take() if self.spawner else WorkerProcess()
-        load = {"op": "load", "path": str(self.solution_path), "memory_mb": self.memory_mb}
+        self.process = self.spawner.take(self.solution_path.parent)
+        load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb}
         wire.write_message(self.process.request_w, wire.encode(load))
 
     def load(self, timeout):
@@ -192,11 +234,24 @@ class Worker:
 
     # -- reading replies -------------------------------------------------------------------------
     def _reply(self, timeout):
+        """The worker's reply to the last request, read and decoded as hostile input: within the
+        call's time limit, under the wire's size and node caps; anything malformed is the solution's."""
         deadline = time.monotonic() + timeout
+
+        def check_deadline():
+            if time.monotonic() > deadline:
+                raise SolutionTimeout(f"did not return within {timeout:.3g} s (decoding its reply)")
+
         try:
-            reply = wire.read_message(lambda n: self._read_exact(n, deadline, timeout))
+            reply = wire.read_message(lambda n: self._read_exact(n, deadline, timeout), check_deadline)
+            if not (isinstance(reply, dict) and ("value" in reply or _is_raised(reply.get("raised")))):
+                raise wire.WireError(f"a reply of the wrong form ({type(reply).__name__})")
+        except (wire.WireError, struct.error, UnicodeDecodeError, MemoryError) as e:
+            self.close()
+            raise SolutionCrashed(f"the solution's process sent a malformed reply ({str(e)[:200]}): "
+                                  "something in the solution wrote to the grader's pipe") from None
         except BaseException:
-            self.close()  # interrupted mid-call (timeout, crash, pytest-timeout): the state is unknown
+            self.close()  # interrupted mid-call (timeout, crash, the backstop): the state is unknown
             raise
         if "raised" in reply:
             problem = _raised(reply["raised"])
@@ -222,6 +277,8 @@ class Worker:
 
     def _died(self):
         code = self.process.popen.wait()
+        if self.process.sandbox.enabled and code > 128:  # bwrap exits 128 + N when its child died of signal N
+            code = 128 - code
         if code < 0:
             name = signal.Signals(-code).name
             if -code == signal.SIGKILL:

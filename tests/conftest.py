@@ -1,6 +1,7 @@
 """Shared helpers for the repository's own tests."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+SANDBOX_MODE = "require" if os.environ.get("CI") else "auto"  # CI has bubblewrap: no sandbox test is skipped there
 ENGINE_KATA = Path(__file__).resolve().parent / "engine_kata"  # a tiny repo root with one kata, `probe`
 
 collect_ignore = ["engine_kata", "misbehaving"]  # graded by the engine, not collected as our tests

@@ -4,6 +4,8 @@ trusted helper objects built there (an rng), in-place edits, exceptions, and a w
 import numpy as np
 import pytest
 
+from conftest import SANDBOX_MODE
+from graders.sandbox import detect
 from graders.session import SolutionProxy, SolutionRaised, Spawner, Worker
 from graders.kataworker.wire import Make
 
@@ -48,7 +50,7 @@ def noisy_divide(a, b):
 def solution(tmp_path):
     path = tmp_path / "solution.py"
     path.write_text(SOLUTION)
-    worker = Worker(path, memory_mb=1024)
+    worker = Worker(path, memory_mb=1024, spawner=Spawner(detect(SANDBOX_MODE), warm=False))
     worker.load(timeout=30)
     yield SolutionProxy(worker, lambda: 10.0)
     worker.close()
@@ -113,7 +115,7 @@ def test_with_inputs_shows_an_in_place_edit(solution):
 def test_spawner_hands_out_warm_processes_and_cleans_up(tmp_path):
     path = tmp_path / "solution.py"
     path.write_text(SOLUTION)
-    spawner = Spawner()
+    spawner = Spawner(detect(SANDBOX_MODE))
     pids = []
     try:
         for _ in range(3):

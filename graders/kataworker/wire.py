@@ -17,6 +17,8 @@ import struct
 import numpy as np
 
 MAX_MESSAGE_BYTES = 512 * 2**20  # a larger reply is refused, not read into the judge's memory
+MAX_TREE_BYTES = 32 * 2**20      # the JSON part: arrays travel as raw buffers, so real replies are small
+MAX_NODES = 1_000_000            # values built while decoding one message
 
 SAFE_DTYPES = {
     np.dtype(name).str: np.dtype(name)
@@ -106,10 +108,18 @@ def encode(value, to_handle=None):
     return message
 
 
-def decode(tree, buffers):
-    """(JSON tree, list of bytes) -> value, building only plain types, ndarrays, Handles and Makes."""
+def decode(tree, buffers, check=None):
+    """(JSON tree, list of bytes) -> value, building only plain types, ndarrays, Handles and Makes.
+    At most MAX_NODES values; `check()` is called every 10,000 (to stop a slow decode at a deadline)."""
+    nodes = 0
 
     def dec(v):
+        nonlocal nodes
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise WireError(f"a message of more than {MAX_NODES:,} values")
+        if check is not None and nodes % 10_000 == 0:
+            check()
         if v is None or isinstance(v, (bool, int, float, str)):
             return v
         if not (isinstance(v, dict) and len(v) == 1):
@@ -139,7 +149,7 @@ def decode(tree, buffers):
         return dec(tree)
     except WireError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, RecursionError) as e:
+    except (TypeError, ValueError, KeyError, IndexError, RecursionError, AttributeError) as e:
         raise WireError(f"malformed message: {type(e).__name__}: {e}") from None
 
 
@@ -149,11 +159,12 @@ def write_message(fd, data):
         view = view[os.write(fd, view):]
 
 
-def read_message(read_exact):
-    """Read one framed message with `read_exact(n) -> bytes`; returns the decoded value."""
+def read_message(read_exact, check=None):
+    """Read one framed message with `read_exact(n) -> bytes`; returns the decoded value. Anything
+    malformed or over the caps raises WireError before it is built; `check` as in `decode`."""
     (tree_len,) = struct.unpack("<Q", read_exact(8))
-    if tree_len > MAX_MESSAGE_BYTES:
-        raise WireError(f"message header of {tree_len} bytes is over the limit")
+    if tree_len > MAX_TREE_BYTES:
+        raise WireError(f"a message header announcing {tree_len:,} bytes of structure (the cap is {MAX_TREE_BYTES:,})")
     try:
         tree = json.loads(read_exact(tree_len))
     except (ValueError, RecursionError) as e:
@@ -165,13 +176,16 @@ def read_message(read_exact):
         if total > MAX_MESSAGE_BYTES:
             raise WireError(f"message over the {MAX_MESSAGE_BYTES >> 20} MiB limit")
         buffers.append(read_exact(n))
-    return decode(tree, buffers)
+    return decode(tree, buffers, check)
 
 
 def _count_buffers(tree):
-    count, stack = 0, [tree]
+    count, visited, stack = 0, 0, [tree]
     while stack:
         v = stack.pop()
+        visited += 1
+        if visited > MAX_NODES:
+            raise WireError(f"a message of more than {MAX_NODES:,} values")
         if isinstance(v, dict) and len(v) == 1:
             (kind, x), = v.items()
             if kind in ("array", "scalar", "bytes"):
