@@ -46,7 +46,7 @@ GLYPHS = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️"
           "disallowed": "🚫", "not_attempted": "⬜", INVALID: "⚠️"}
 TERMINAL_LABELS = {**{s: label for s, (label, _) in LABELS.items()}, INVALID: "BAD"}
 
-KATA_FIELDS = {"kata", "status", "passed", "total", "duration_s", "message", "tests"}
+KATA_FIELDS = {"kata", "status", "passed", "total", "duration_s", "message", "sandbox", "sandbox_note", "tests"}
 TEST_FIELDS = {"name", "category", "status", "message", "duration_s"}
 CONTEXT_FIELDS = {"event", "pr", "head_sha", "base_sha", "touched"}
 
@@ -168,6 +168,9 @@ def validate_result(data, kata):
     if not _is_seconds(data["duration_s"]):
         raise Invalid("duration_s is not a number of seconds")
     _check_text(data["message"], MAX_MESSAGE_CHARS, "message")
+    if not isinstance(data["sandbox"], bool):
+        raise Invalid("sandbox is not true or false")
+    _check_text(data["sandbox_note"], MAX_MESSAGE_CHARS, "sandbox_note")
     for i, test in enumerate(data["tests"]):
         where = f"tests[{i}]"
         _check_fields(test, TEST_FIELDS, where)

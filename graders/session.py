@@ -194,7 +194,8 @@ class Worker:
     def start(self):
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
         self.process = self.spawner.take(self.solution_path.parent)
-        load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb}
+        load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb,
+                "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None}
         wire.write_message(self.process.request_w, wire.encode(load))
 
     def load(self, timeout):

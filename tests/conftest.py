@@ -15,10 +15,11 @@ ENGINE_KATA = Path(__file__).resolve().parent / "engine_kata"  # a tiny repo roo
 collect_ignore = ["engine_kata", "misbehaving"]  # graded by the engine, not collected as our tests
 
 
-def run_graders(*args, root=REPO, timeout=300):
+def run_graders(*args, root=REPO, timeout=300, env=None):
     """`python -m graders --root ROOT ARGS...` as a learner runs it -> CompletedProcess (text)."""
     return subprocess.run([sys.executable, "-m", "graders", "--root", str(root), *map(str, args)],
-                          cwd=REPO, capture_output=True, text=True, timeout=timeout)
+                          cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def grade_json(kata, solution, root, tmp_path):

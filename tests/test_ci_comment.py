@@ -54,7 +54,8 @@ def artifact(tmp_path, head=HEAD, pr=7, touched=()):
     folder = tmp_path / "grade-results"
     folder.mkdir()
     (folder / "softmax.json").write_text(json.dumps({
-        "kata": "softmax", "status": "failed", "passed": 1, "total": 2, "duration_s": 0.5, "message": "",
+        "kata": "softmax", "status": "failed", "passed": 1, "total": 2, "duration_s": 0.5, "message": "", "sandbox": True,
+        "sandbox_note": "",
         "tests": [{"name": "test_a", "category": "correctness", "status": "passed", "message": "", "duration_s": 0.1},
                   {"name": "test_b", "category": "masking", "status": "failed", "message": "no", "duration_s": 0.1}]}))
     (folder / "run-context.json").write_text(json.dumps(

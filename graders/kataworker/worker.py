@@ -4,7 +4,7 @@ Started by `graders.session.Worker` as
     python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD REPLY_FD
 where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`.
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
-Requests:  {"op": "load", "path": str, "memory_mb": int}   first: set the memory cap, import
+Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None}   first: limits, import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
                (+ "repeat": n: call it n times with the same arguments, reply the list of results)
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
@@ -26,6 +26,7 @@ from . import wire
 # Objects the judge may ask the worker to build (rngs, toy models): trusted code only. "toys.X:Y"
 # names this package's own toys module X.
 MAKE_ALLOWED = ("numpy.random:default_rng", "toys.", "torch.")
+FILE_BYTES = 64 * 2**20  # the largest file a solution may write
 
 
 def main(request_fd, reply_fd):
@@ -62,6 +63,9 @@ def handle_request(request, state):
         if "memory_mb" in request:  # the isolated worker (the benchmark's in-process twin sends none)
             limit = request["memory_mb"] * 2**20
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
+            if request.get("max_processes"):  # in the sandbox only: outside it the count is all of the user's
+                resource.setrlimit(resource.RLIMIT_NPROC, (request["max_processes"],) * 2)
             os.chdir(os.path.dirname(request["path"]))
         state["module"] = _import_solution(request["path"])
         return sorted(n for n in vars(state["module"]) if not n.startswith("_"))
