@@ -10,14 +10,23 @@ never the pull request's; `restore` and `grade` use the standard library only, r
         writes DIR/run-context.json, runs `nox -s grade` (or the same command bare with
         --runner python), then `nox -s scoreboard`: job summary, ::error annotations, exit code
 
+Verified grading (.github/workflows/verify.yml, the default branch's code, never the PR's):
+
+    python3 graders/ci.py take --sha HEAD_SHA
+        solutions/ becomes the PR head commit's solutions/*.py, read as blobs with git (data,
+        never a checkout of the PR's tree); then `grade ... --sandbox require`
+
 Commenting (.github/workflows/scoreboard.yml, the default branch's code, never the PR's):
 
-    python -m graders.ci comment --results DIR --head-sha SHA --repo OWNER/NAME   (GITHUB_TOKEN)
-        validates the downloaded artifact, finds the open PR by head SHA, lists the files it
-        changed (from the API, not the artifact), and creates or updates the one marked comment
+    python -m graders.ci comment --results DIR --head-sha SHA --repo OWNER/NAME [--verified]   (GITHUB_TOKEN)
+        validates the downloaded artifact (against this checkout's katas and hidden tests), finds
+        the open PR by head SHA, lists the files it changed (from the API, not the artifact), and
+        creates or updates the one marked comment: "verified" when the artifact came from
+        verify.yml, "self-reported" otherwise, which never replaces a verified one
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -90,24 +99,53 @@ def _drop_non_files(folder):
     return sorted(dropped)
 
 
+SOLUTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.py$")
+MAX_SOLUTION_BYTES = 1 << 20
+
+
+def take(repo, sha):
+    """Replace `repo`/solutions/ by the files solutions/*.py of commit `sha`, read as git blobs:
+    regular files only (no symlinks, no submodules, no subfolders), at most 1 MiB each.
+    -> {"taken": [paths], "skipped": [paths]}."""
+    repo = Path(repo)
+    sha = git(repo, "rev-parse", "--verify", f"{sha}^{{commit}}").strip()
+    listing = git(repo, "ls-tree", "-z", "-r", "--long", sha, "--", f"{LEARNER_DIR}/").split("\0")
+    shutil.rmtree(repo / LEARNER_DIR, ignore_errors=True)
+    (repo / LEARNER_DIR).mkdir()
+    taken, skipped = [], []
+    for entry in filter(None, listing):
+        meta, path = entry.split("\t", 1)
+        mode, kind, blob, size = meta.split()
+        name = path[len(LEARNER_DIR) + 1:]
+        if kind != "blob" or mode not in ("100644", "100755") or not SOLUTION_NAME.match(name) \
+                or int(size) > MAX_SOLUTION_BYTES:
+            skipped.append(path)
+            continue
+        content = subprocess.run(["git", "-C", str(repo), "cat-file", "blob", blob], capture_output=True, check=True).stdout
+        (repo / LEARNER_DIR / name).write_bytes(content)
+        taken.append(path)
+    return {"taken": taken, "skipped": skipped}
+
+
 # -- grade (standard library only) -------------------------------------------------------------
 
-def grade_commands(runner, results, summary):
+def grade_commands(runner, results, summary, sandbox="auto"):
     """The grading command and the scoreboard command: nox sessions, or the same commands bare."""
     board = [str(results), "--annotations", "--check", *(["--markdown", str(summary)] if summary else [])]
     if runner == "nox":
-        return (["nox", "-s", "grade", "--", f"--results-dir={results}"], ["nox", "-s", "scoreboard", "--", *board])
+        return (["nox", "-s", "grade", "--", f"--results-dir={results}", f"--sandbox={sandbox}"],
+                ["nox", "-s", "scoreboard", "--", *board])
     python = [sys.executable, "-m", "graders"]
-    return [*python, "grade", "--results-dir", str(results)], [*python, "scoreboard", *board]
+    return [*python, "grade", "--results-dir", str(results), "--sandbox", sandbox], [*python, "scoreboard", *board]
 
 
-def grade(repo, results, runner="nox", summary=None, context=None):
+def grade(repo, results, runner="nox", summary=None, context=None, sandbox="auto"):
     """Grade every solution into `results` and render the scoreboard; the exit code: 0 when every
     attempted kata passed, 1 when one did not, 2 when grading itself broke."""
     results = Path(results)
     results.mkdir(parents=True, exist_ok=True)
     (results / CONTEXT_FILE).write_text(json.dumps(context, indent=2) + "\n")
-    grade_command, board_command = grade_commands(runner, results.resolve(), summary)
+    grade_command, board_command = grade_commands(runner, results.resolve(), summary, sandbox)
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     token = secrets.token_hex(16)
     if in_actions:  # nothing a solution or a test prints can be read as a workflow command
@@ -171,27 +209,60 @@ def changed_paths(api, number):
     return sorted({f["filename"] for f in api.pages(f"pulls/{number}/files") if isinstance(f.get("filename"), str)})
 
 
-def upsert_comment(api, number, body):
-    """Update this workflow's marked comment on the PR, or create it. -> "updated" / "created"."""
+def upsert_comment(api, number, body, keep_if=None):
+    """Update this workflow's marked comment on the PR, or create it; leave it as it is when its body
+    contains `keep_if`. -> "updated" / "created" / "kept"."""
     for item in api.pages(f"issues/{number}/comments"):
         if item.get("user", {}).get("login") == BOT_LOGIN and str(item.get("body", "")).startswith(MARKER):
+            if keep_if and keep_if in str(item.get("body", "")):
+                return "kept"
             api.call("PATCH", f"issues/comments/{int(item['id'])}", {"body": body})
             return "updated"
     api.call("POST", f"issues/{number}/comments", {"body": body})
     return "created"
 
 
-def comment(results, head_sha, api, root):
-    """Validate the artifact, find the PR of `head_sha`, and create or update its scoreboard comment."""
+def hidden_test_names(root, katas):
+    """{kata: names of the test functions in katas/<kata>/test_*.py}, read from this checkout's AST."""
+    import ast
+
+    names = {}
+    for kata_id in katas:
+        names[kata_id] = set()
+        for path in (Path(root) / "katas" / kata_id).glob("test_*.py"):
+            names[kata_id] |= {node.name for node in ast.parse(path.read_text()).body
+                               if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    return names
+
+
+def head_of(results):
+    """The head commit SHA that a results folder's run-context.json names (validated), for verify.yml's
+    artifact: that run's own head is the default branch's."""
+    from graders import scoreboard
+
+    try:
+        context = scoreboard.validate_context(scoreboard.read_json(Path(results) / CONTEXT_FILE))
+    except scoreboard.Invalid as e:
+        raise CiError(f"{CONTEXT_FILE}: {e}") from None
+    if context.head_sha is None:
+        raise CiError(f"{CONTEXT_FILE} names no head commit")
+    return context.head_sha
+
+
+def comment(results, head_sha, api, root, verified=False):
+    """Validate the artifact, find the PR of `head_sha`, and create or update its scoreboard comment,
+    marked verified (the artifact of verify.yml) or self-reported (of a job the PR controls)."""
     from graders import scoreboard
     from graders.manifest import load_manifest
 
     if not SHA.match(head_sha):
         raise CiError("--head-sha is not a commit SHA")
     try:
-        board = scoreboard.load_board(results, load_manifest(Path(root) / "kata.yaml"))
+        katas = load_manifest(Path(root) / "kata.yaml")
+        board = scoreboard.load_board(results, katas, hidden_test_names(root, katas))
     except scoreboard.ScoreboardError as e:
         raise CiError(str(e)) from None
+    board = dataclasses.replace(board, verified=verified)
     if board.context is None or board.context.head_sha != head_sha:
         raise CiError("the results artifact is not for this run's head commit: nothing is posted")
     pulls = open_pulls_with_head(api, head_sha)
@@ -205,7 +276,8 @@ def comment(results, head_sha, api, root):
         base_sha = pull.get("base", {}).get("sha")
         touched = [p for p in changed_paths(api, number) if not is_learner_path(p)]
         trusted = scoreboard.with_pull_request(board, number, base_sha if SHA.match(str(base_sha)) else None, touched)
-        print(f"#{number}: comment {upsert_comment(api, number, scoreboard.render_markdown(trusted))}")
+        keep_if = None if verified else scoreboard.verified_tag(head_sha)  # never self-reported over verified
+        print(f"#{number}: comment {upsert_comment(api, number, scoreboard.render_markdown(trusted), keep_if)}")
     return 0
 
 
@@ -229,10 +301,17 @@ def main(argv=None):
                    help="nox sessions (CI, learners) or the same `python -m graders` commands bare")
     p.add_argument("--summary", type=Path, default=os.environ.get("GITHUB_STEP_SUMMARY") or None,
                    help="write the markdown scoreboard here (default: $GITHUB_STEP_SUMMARY)")
+    p.add_argument("--sandbox", default="auto", choices=("auto", "require", "off"))
+    p = commands.add_parser("take", help="solutions/ becomes commit SHA's solutions/*.py, read as git blobs")
+    p.add_argument("--repo", type=Path, default=Path.cwd())
+    p.add_argument("--sha", required=True)
+    p = commands.add_parser("head", help="print the head commit a results folder's run context names")
+    p.add_argument("--results", type=Path, required=True)
     p = commands.add_parser("comment", help="post the scoreboard of a grading artifact on its PR")
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--head-sha", required=True)
     p.add_argument("--repo", required=True, help="OWNER/NAME")
+    p.add_argument("--verified", action="store_true", help="the artifact came from the trusted verify.yml")
     args = parser.parse_args(argv)
     try:
         if args.command == "restore":
@@ -248,9 +327,20 @@ def main(argv=None):
             context = {"event": args.event, "pr": int(args.pr) if args.pr else None,
                        "head_sha": args.head_sha or None, "base_sha": restored["base_sha"],
                        "touched": restored["touched"]}
-            return grade(args.repo, args.results, args.runner, args.summary, context)
+            return grade(args.repo, args.results, args.runner, args.summary, context, args.sandbox)
+        if args.command == "take":
+            if not SHA.match(args.sha):
+                raise CiError("--sha is not a commit SHA")
+            done = take(args.repo, args.sha)
+            print(f"took {len(done['taken'])} solution file(s) from {args.sha[:7]}: {', '.join(done['taken']) or 'none'}")
+            for path in done["skipped"]:
+                print(f"warning: {path} is not a solutions/*.py file of at most 1 MiB; it is not graded")
+            return 0
+        if args.command == "head":
+            print(head_of(args.results))
+            return 0
         api = GitHubApi(args.repo, os.environ["GITHUB_TOKEN"], os.environ.get("GITHUB_API_URL", "https://api.github.com"))
-        return comment(args.results, args.head_sha, api, Path(__file__).resolve().parent.parent)
+        return comment(args.results, args.head_sha, api, Path(__file__).resolve().parent.parent, args.verified)
     except CiError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

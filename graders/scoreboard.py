@@ -91,6 +91,7 @@ class Board:
     context: RunContext | None = None
     ignored_files: int = 0                   # unexpected names in the results folder
     problems: tuple = ()                     # about the folder or the context (our own words)
+    verified: bool | None = None             # a PR comment: graded by the trusted path, or self-reported
 
 
 # -- loading and validating --------------------------------------------------------------------
@@ -154,8 +155,9 @@ def _check_text(v, limit, what):
     return v
 
 
-def validate_result(data, kata):
-    """A parsed result for `kata` (a manifest Kata) -> Row. Raises Invalid."""
+def validate_result(data, kata, known_tests=None):
+    """A parsed result for `kata` (a manifest Kata) -> Row; `known_tests`, when given, the names of
+    the kata's hidden tests that the result's tests must be among. Raises Invalid."""
     _check_fields(data, KATA_FIELDS, "the result")
     if data["kata"] != kata.id:
         raise Invalid("it names another kata than its file name")
@@ -183,6 +185,8 @@ def validate_result(data, kata):
         if not _is_seconds(test["duration_s"]):
             raise Invalid(f"{where}.duration_s is not a number of seconds")
     tests, status = data["tests"], data["status"]
+    if known_tests is not None and any(t["name"] not in known_tests for t in tests):
+        raise Invalid("it names a test that the hidden tests at the base commit do not have")
     if data["total"] != len(tests) or data["passed"] != sum(t["status"] == "passed" for t in tests):
         raise Invalid("passed/total do not match the tests")
     if status == "passed" and (not tests or data["passed"] != data["total"]):
@@ -217,9 +221,10 @@ def validate_context(data):
     return RunContext(data["event"], data["head_sha"], data["pr"], data["base_sha"], tuple(touched))
 
 
-def load_board(results_dir, katas):
+def load_board(results_dir, katas, known_tests=None):
     """Every kata of `katas` (the manifest, in order) with its validated result from
-    `results_dir`/<kata>.json if any, and run-context.json if present. Never trusts the files."""
+    `results_dir`/<kata>.json if any, and run-context.json if present. Never trusts the files.
+    `known_tests`: {kata: set of hidden test names}, to reject results naming tests that do not exist."""
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise ScoreboardError(f"{results_dir}: not a folder of results")
@@ -241,7 +246,8 @@ def load_board(results_dir, katas):
                 problems.append(f"{CONTEXT_FILE} was rejected: {e}")
         else:
             try:
-                rows[kata_id] = validate_result(read_json(results_dir / name), katas[kata_id])
+                known = None if known_tests is None else known_tests.get(kata_id, set())
+                rows[kata_id] = validate_result(read_json(results_dir / name), katas[kata_id], known)
             except Invalid as e:
                 rows[kata_id] = Row(kata_id, katas[kata_id].stars, INVALID, problem=str(e))
     return Board(tuple(rows.values()), context, ignored, tuple(problems))
@@ -347,6 +353,23 @@ def _note_lines(context):
     return lines
 
 
+def verified_tag(head_sha):
+    """The hidden line a verified comment carries: a self-reported grade never replaces it."""
+    return f"<!-- verified {head_sha} -->"
+
+
+def _trust_lines(board):
+    """The comment's first visible line: whether its grade can be trusted."""
+    if board.verified is None:
+        return []
+    if board.verified:
+        head = board.context.head_sha if board.context and board.context.head_sha else ""
+        return [verified_tag(head), "**✔️ Verified**: graded by this repository's own grader and hidden tests "
+                "(the default branch's), in the sandbox, from this pull request's `solutions/` only.", ""]
+    return ["**Self-reported**: graded by a job this pull request controls (its own workflow, grader and tests): "
+            "a tool for the author, not a verdict. The verified grade replaces it when it is ready.", ""]
+
+
 def _count(n, word):
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -374,7 +397,7 @@ def render_markdown(board, details=True):
     t = totals(board)
     context = board.context
     commit = f" · commit `{context.head_sha[:7]}`" if context and context.head_sha else ""
-    out = [MARKER, "## Kata scoreboard", "",
+    out = [MARKER, *_trust_lines(board), "## Kata scoreboard", "",
            f"**{t['passed']} / {t['katas']} katas passed** · **{t['stars']} / {t['stars_total']} ★** "
            f"(weighted by how often each kata is asked) · graded in {t['duration_s']:.1f} s{commit}", "",
            "| Kata | Stars | Status | Tests | Time | Failed categories |",

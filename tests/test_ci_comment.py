@@ -50,14 +50,15 @@ def pull(number, head=HEAD):
     return {"number": number, "head": {"sha": head}, "base": {"sha": BASE}}
 
 
-def artifact(tmp_path, head=HEAD, pr=7, touched=()):
+def artifact(tmp_path, head=HEAD, pr=7, touched=(), test_a="test_softmax_rows_match_reference_and_sum_to_one"):
     folder = tmp_path / "grade-results"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     (folder / "softmax.json").write_text(json.dumps({
         "kata": "softmax", "status": "failed", "passed": 1, "total": 2, "duration_s": 0.5, "message": "", "sandbox": True,
         "sandbox_note": "",
-        "tests": [{"name": "test_a", "category": "correctness", "status": "passed", "message": "", "duration_s": 0.1},
-                  {"name": "test_b", "category": "masking", "status": "failed", "message": "no", "duration_s": 0.1}]}))
+        "tests": [{"name": test_a, "category": "correctness", "status": "passed", "message": "", "duration_s": 0.1},
+                  {"name": "test_log_softmax_matches_reference", "category": "masking", "status": "failed",
+                   "message": "no", "duration_s": 0.1}]}))
     (folder / "run-context.json").write_text(json.dumps(
         {"event": "pull_request", "pr": pr, "head_sha": head, "base_sha": BASE, "touched": list(touched)}))
     return folder
@@ -76,6 +77,32 @@ def test_first_run_creates_the_comment_and_later_runs_update_it(tmp_path):
     assert [m for m, _, _ in api.writes] == ["POST", "PATCH"]
     (body,) = bodies(api, 7)
     assert body.startswith(MARKER) and "❌ failed | 1/2" in body
+
+
+def test_the_first_line_says_verified_or_self_reported(tmp_path):
+    api = FakeGitHub([pull(7)])
+    ci.comment(artifact(tmp_path), HEAD, api, REPO)
+    (body,) = bodies(api, 7)
+    assert body.splitlines()[1].startswith("**Self-reported**")
+    ci.comment(artifact(tmp_path / "v"), HEAD, api, REPO, verified=True)
+    (body,) = bodies(api, 7)
+    assert body.splitlines()[1] == f"<!-- verified {HEAD} -->" and body.splitlines()[2].startswith("**✔️ Verified**")
+
+
+def test_a_self_reported_grade_never_replaces_a_verified_one(tmp_path, capsys):
+    api = FakeGitHub([pull(7)])
+    ci.comment(artifact(tmp_path), HEAD, api, REPO, verified=True)
+    ci.comment(artifact(tmp_path / "s"), HEAD, api, REPO, verified=False)
+    (body,) = bodies(api, 7)
+    assert "**✔️ Verified**" in body and "comment kept" in capsys.readouterr().out
+    assert [m for m, _, _ in api.writes] == ["POST"]
+
+
+def test_results_for_tests_that_do_not_exist_are_rejected(tmp_path):
+    api = FakeGitHub([pull(7)])
+    ci.comment(artifact(tmp_path, test_a="test_that_always_passes"), HEAD, api, REPO, verified=True)
+    (body,) = bodies(api, 7)
+    assert "a test that the hidden tests at the base commit do not have" in body and "❌ failed | 1/2" not in body
 
 
 def test_a_humans_comment_with_the_marker_is_never_edited(tmp_path):
@@ -162,3 +189,10 @@ def test_the_api_client_follows_next_pages_only_on_its_own_host(monkeypatch):
 def test_repository_names_are_checked():
     with pytest.raises(ci.CiError):
         ci.GitHubApi("../../orgs/x", "t")
+
+
+def test_head_names_the_commit_of_the_results(tmp_path, capsys):
+    assert ci.main(["head", "--results", str(artifact(tmp_path))]) == 0
+    assert capsys.readouterr().out.strip() == HEAD
+    (tmp_path / "grade-results" / "run-context.json").write_text('{"event": "pull_request"}')
+    assert ci.main(["head", "--results", str(tmp_path / "grade-results")]) == 2

@@ -224,3 +224,35 @@ def test_grading_that_breaks_fails_the_job_with_code_2(tmp_path):
     (repo / "kata.yaml").write_text("katas: [")
     proc = run_ci(REPO / "graders" / "ci.py", "grade", "--results", tmp_path / "results", "--runner", "python", cwd=repo)
     assert proc.returncode == 2 and "the results are incomplete" in proc.stderr
+
+
+def test_verified_grading_takes_only_the_prs_solution_files_as_blobs(tmp_path):
+    """verify.yml: the default branch stays checked out; `take` reads solutions/*.py of the PR head
+    as blobs. Rewritten tests, a symlink to the grader, a subfolder and a huge file never arrive."""
+    repo, base = base_repo(tmp_path, "probe", ENGINE_KATA)
+    head = pull_request(repo, "probe", WRONG_PROBE)
+    (repo / "solutions" / "ref.py").symlink_to("../graders/grade.py")
+    (repo / "solutions" / "deep").mkdir()
+    (repo / "solutions" / "deep" / "helper.py").write_text("x = 1\n")
+    (repo / "solutions" / "huge.py").write_text("#" * (2 << 20))
+    head = commit_all(repo, "PR: more")
+    git(repo, "-c", "advice.detachedHead=false", "checkout", "-q", base)  # what the trusted job has checked out
+
+    proc = run_ci(REPO / "graders" / "ci.py", "take", "--sha", head, cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(str(p.relative_to(repo / "solutions")) for p in (repo / "solutions").rglob("*"))
+    assert files == ["probe.py"], files
+    assert "solutions/ref.py" in proc.stdout and "solutions/huge.py" in proc.stdout and "solutions/deep/helper.py" in proc.stdout
+    assert not (repo / "solutions" / "probe.py").is_symlink()
+    assert "assert True" not in (repo / "katas" / "probe" / "test_probe.py").read_text()  # the base's tests
+
+    results = tmp_path / "results"
+    graded = run_ci(REPO / "graders" / "ci.py", "grade", "--results", results, "--runner", "python", "--event",
+                    "pull_request", "--head-sha", head, cwd=repo)
+    assert graded.returncode == 1, graded.stdout + graded.stderr
+    assert json.loads((results / "probe.json").read_text())["status"] == "failed"
+
+
+def test_take_refuses_a_name_that_is_not_a_commit(tmp_path):
+    proc = run_ci(REPO / "graders" / "ci.py", "take", "--sha", "main; rm -rf /", cwd=tmp_path)
+    assert proc.returncode == 2 and "not a commit SHA" in proc.stderr

@@ -40,8 +40,8 @@ def missing_tool(what):
     pytest.skip(f"{what} is not installed; `nox -s tests` installs it")
 
 
-def test_both_workflows_exist():
-    assert [f.name for f in FILES] == ["grade.yml", "scoreboard.yml"]
+def test_the_three_workflows_exist():
+    assert [f.name for f in FILES] == ["grade.yml", "scoreboard.yml", "verify.yml"]
 
 
 def test_actionlint():
@@ -86,10 +86,10 @@ def test_zizmor_offline():
 
 
 def test_zizmor_suppressions_are_few_and_explained():
-    """Every in-place suppression names its audit and says why; today only the workflow_run trigger."""
+    """Every in-place suppression names its audit and says why; today only the workflow_run triggers."""
     ignores = [(f.name, line.strip()) for f in FILES for line in f.read_text().splitlines() if "zizmor: ignore" in line]
     assert [(name, re.search(r"ignore\[([\w-]+)\]", line)[1]) for name, line in ignores] == [
-        ("scoreboard.yml", "dangerous-triggers")]
+        ("scoreboard.yml", "dangerous-triggers"), ("verify.yml", "dangerous-triggers")]
     for _, line in ignores:
         assert len(line.split("]", 1)[1].strip()) > 40, f"say why: {line}"
     proc = run_zizmor("--no-ignores")
@@ -144,11 +144,12 @@ def test_grade_workflow():
 
 
 def test_scoreboard_workflow_never_runs_pr_code():
-    workflow, grade = load("scoreboard.yml"), load("grade.yml")
-    assert workflow["on"] == {"workflow_run": {"workflows": [grade["name"]], "types": ["completed"]}}
+    workflow, grade, verify = load("scoreboard.yml"), load("grade.yml"), load("verify.yml")
+    assert workflow["on"] == {"workflow_run": {"workflows": [grade["name"], verify["name"]], "types": ["completed"]}}
     (job,) = workflow["jobs"].values()
     assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
     assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
+    assert "github.event.workflow_run.event == 'workflow_run'" in job["if"]
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert set(checkout["with"]) == {"persist-credentials"}  # no ref: the default branch, never the PR's head
     setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
@@ -159,15 +160,43 @@ def test_scoreboard_workflow_never_runs_pr_code():
     for step in job["steps"]:
         assert "${{" not in step.get("run", ""), f"expression inside run: {step.get('name')}"
     last = job["steps"][-1]
-    assert last["run"].startswith("python -m graders.ci comment") and last["env"]["HEAD_SHA"] == (
-        "${{ github.event.workflow_run.head_sha }}")
+    assert last["env"]["HEAD_SHA"] == "${{ github.event.workflow_run.head_sha }}"
+    # "verified" only for a run of verify.yml triggered by workflow_run: a pull request's own
+    # workflow files run for pull_request events, never for workflow_run.
+    verified, self_reported = last["run"].split("else")
+    assert verified.startswith('if [ "$RUN_EVENT" = workflow_run ] && [ "$RUN_PATH" = .github/workflows/verify.yml ]')
+    assert verified.count("--verified") == 1 and "--verified" not in self_reported
+    assert last["env"]["RUN_EVENT"] == "${{ github.event.workflow_run.event }}"
+    assert last["env"]["RUN_PATH"] == "${{ github.event.workflow_run.path }}"
+
+
+def test_verify_workflow_takes_only_solutions_as_data_and_grades_in_the_sandbox():
+    workflow, grade = load("verify.yml"), load("grade.yml")
+    assert workflow["on"] == {"workflow_run": {"workflows": [grade["name"]], "types": ["completed"]}}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "read"} and job["if"] == "github.event.workflow_run.event == 'pull_request'"
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert set(checkout["with"]) == {"persist-credentials"}  # the default branch, never the PR's tree
+    runs = [s.get("run", "") for s in job["steps"]]
+    take = next(i for i, r in enumerate(runs) if "ci.py take" in r)
+    assert runs[take].splitlines() == ['git fetch --no-tags --depth=1 "$HEAD_REPO_URL" "$HEAD_SHA"',
+                                       'python3 graders/ci.py take --sha "$HEAD_SHA"']
+    sandbox = next(i for i, r in enumerate(runs) if "apparmor_restrict_unprivileged_userns=0" in r)
+    graded = next(i for i, r in enumerate(runs) if "ci.py grade" in r)
+    assert take < sandbox < graded and "--sandbox require" in runs[graded]
+    assert not any(s.get("uses", "").startswith("actions/cache") for s in job["steps"])
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert "cache" not in setup["with"]
+    assert "secrets." not in (WORKFLOWS / "verify.yml").read_text()
+    for step in job["steps"]:
+        assert "${{" not in step.get("run", ""), f"expression inside run: {step.get('name')}"
 
 
 def test_the_workflows_pass_only_flags_that_ci_py_has():
     """A renamed flag would otherwise only fail on GitHub."""
-    text = "\n".join(s.get("run", "") for name in ("grade.yml", "scoreboard.yml") for s in steps(load(name)))
-    calls = re.findall(r'(?:ci\.py"|graders\.ci) (restore|grade|comment)([^\n]*)', text)
-    assert sorted(command for command, _ in calls) == ["comment", "grade", "restore"]
+    text = "\n".join(s.get("run", "") for f in FILES for s in steps(load(f.name)))
+    calls = re.findall(r'(?:ci\.py"?|graders\.ci) (restore|grade|comment|take|head)([^\n]*)', text)
+    assert sorted(command for command, _ in calls) == ["comment", "comment", "grade", "grade", "head", "restore", "take"]
     for command, rest in calls:
         usage = subprocess.run([sys.executable, str(REPO / "graders" / "ci.py"), command, "--help"],
                                capture_output=True, text=True).stdout
