@@ -1,7 +1,8 @@
 """How fast grading is, as ratios measured in one run (not timed assertions):
 
-- per kata, the warm in-process grade of the reference: isolated (a worker process, the real
-  thing, pre-spawned as in a run over several katas) vs bare (the same hidden tests calling the solution directly, no isolation);
+- per kata, the warm grade of the reference: isolated (a worker process in the OS sandbox, the
+  real thing, pre-spawned as in a run over several katas) vs the same worker unsandboxed (what the
+  sandbox costs) vs bare (the same hidden tests calling the solution directly, no isolation);
 - with --commands, per kata, whole commands from a cold start: `python -m graders grade` vs
   `nox -s grade` (when nox is on PATH), i.e. what nox adds on a reused venv.
 """
@@ -37,29 +38,32 @@ def run_bench(args, katas, paths):
     ids = args.katas or ready_katas(katas, paths)
     check_kata_ids(ids, katas, paths)
     nox = shutil.which("nox") if args.commands else None
-    spawner = Spawner(detect(args.sandbox))  # as in a run over several katas: each worker starts warm
+    sandbox = detect(args.sandbox)
+    # as in a run over several katas: each worker starts warm
+    spawners = {"sandboxed": Spawner(sandbox)} if sandbox.enabled else {}
+    spawners["unsandboxed"] = Spawner(detect("off"))
     try:
-        _bench(args, katas, paths, ids, nox, spawner)
+        _bench(args, katas, paths, ids, nox, spawners)
     finally:
-        spawner.close()
+        for spawner in spawners.values():
+            spawner.close()
     return 0
 
 
-def _bench(args, katas, paths, ids, nox, spawner):
-    print(f"median of {args.repeat} warm runs; isolated = a worker process per kata, bare = no isolation")
-    header = f"{'kata':<18}{'isolated':>10}{'bare':>10}{'overhead':>10}"
+def _bench(args, katas, paths, ids, nox, spawners):
+    print(f"median of {args.repeat} warm runs; isolated = a worker process per kata (in the sandbox when there is one), "
+          "bare = no isolation; sandbox = what the sandbox adds to a grade")
+    header = f"{'kata':<18}{'isolated':>10}{'bare':>10}{'overhead':>10}{'sandbox':>10}"
     print(header + (f"{'cmd: python':>13}{'cmd: nox':>10}{'nox adds':>10}" if args.commands else ""))
     for kata_id in ids:
         kata, reference = katas[kata_id], paths.reference(kata_id)
-
-        def isolated():
-            check_passed(grade(kata, paths, reference, spawner=spawner))
-
-        def bare():
-            check_passed(grade(kata, paths, reference, backend=InProcess(reference)))
-
-        t_iso, t_bare = median_seconds(isolated, args.repeat), median_seconds(bare, args.repeat)
-        line = f"{kata_id:<18}{t_iso:>9.3f}s{t_bare:>9.3f}s{t_iso / t_bare - 1:>+10.0%}"
+        times = {name: median_seconds(lambda: check_passed(grade(kata, paths, reference, spawner=spawner)), args.repeat)
+                 for name, spawner in spawners.items()}
+        t_bare = median_seconds(lambda: check_passed(grade(kata, paths, reference, backend=InProcess(reference))),
+                                args.repeat)
+        t_iso = times.get("sandboxed", times["unsandboxed"])
+        cost = f"{(t_iso - times['unsandboxed']) * 1000:>+8.0f}ms" if "sandboxed" in times else f"{'none':>10}"
+        line = f"{kata_id:<18}{t_iso:>9.3f}s{t_bare:>9.3f}s{t_iso / t_bare - 1:>+10.0%}{cost}"
         grade_args = [kata_id, "--solution", str(reference)]
         command = ["-m", "graders", "--root", str(paths.root), "grade", *grade_args]
         if args.commands:
