@@ -203,3 +203,20 @@ def test_a_fork_bomb_is_capped(probe_root, tmp_path):
     assert elapsed < 20
     time.sleep(0.5)
     assert processes_with(b"424244") == []
+
+
+def test_the_backstop_ends_a_test_stuck_on_the_judges_side(probe_root, tmp_path):
+    """A hidden test that hangs in the judge itself (not in a call) ends as a timeout shortly after
+    its limit, with pytest's terminal plugin disabled as the grader runs it."""
+    tests = probe_root / "katas" / "probe" / "test_probe.py"
+    tests.write_text(tests.read_text() + '''
+
+@pytest.mark.category("performance")
+def test_judge_hangs(solution):
+    import time
+    time.sleep(60)
+''')
+    result, _, elapsed = grade(MISBEHAVING / "correct.py", probe_root, tmp_path / "r.json", mode="auto")
+    hung = named(result, "test_judge_hangs")
+    assert hung["status"] == "timeout" and "went over 5 s" in hung["message"], hung
+    assert hung["duration_s"] < 3 + 2 + 1.5 and elapsed < 20
