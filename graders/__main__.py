@@ -28,7 +28,9 @@ def main(argv=None):
 
     p = commands.add_parser("start", help="copy a kata's starter into solutions/")
     p.add_argument("kata")
-    p.add_argument("--force", action="store_true", help="replace an existing attempt (it is backed up first)")
+    p.add_argument("--fresh", action="store_true",
+                   help="start again from the starter: the current attempt is archived in solutions/.history/")
+    p.add_argument("--force", action="store_true", help=argparse.SUPPRESS)  # the old name of --fresh
 
     commands.add_parser("list", help="the katas, with the status of your attempts")
 

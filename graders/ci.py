@@ -254,12 +254,14 @@ def comment(results, head_sha, api, root, verified=False):
     marked verified (the artifact of verify.yml) or self-reported (of a job the PR controls)."""
     from graders import scoreboard
     from graders.manifest import load_manifest
+    from graders.repo import Paths, ready_katas
 
     if not SHA.match(head_sha):
         raise CiError("--head-sha is not a commit SHA")
     try:
         katas = load_manifest(Path(root) / "kata.yaml")
-        board = scoreboard.load_board(results, katas, hidden_test_names(root, katas))
+        board = scoreboard.load_board(results, katas, hidden_test_names(root, katas),
+                                      ready=ready_katas(katas, Paths(Path(root))))
     except scoreboard.ScoreboardError as e:
         raise CiError(str(e)) from None
     board = dataclasses.replace(board, verified=verified)

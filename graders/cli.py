@@ -1,10 +1,10 @@
 """The commands behind `python -m graders`: each takes the parsed args and the manifest, returns an exit code."""
 
-import json
 import shutil
 import time
 
-from graders.grade import KATA_STATUSES, grade as grade_kata, write_json
+from graders.grade import grade as grade_kata, write_json
+from graders.progress import ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
 from graders.report import Reporter
 from graders.sandbox import detect
@@ -26,35 +26,77 @@ def grade(args, katas):
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
+    store = None if args.solution else load_progress(paths, reporter)  # --solution: not the learner's attempt
     results = []
     spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
     try:
         for kata_id in ids:
-            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner))
+            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, store))
     finally:
         spawner.close()
+    if store is not None:
+        save_progress(store, reporter)
+        if len(results) == 1 and results[0].status == "passed":
+            reporter.print(next_steps(katas[ids[0]], store, katas, paths))
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
-        reporter.print(render_terminal(board_from_results(results, katas), paint=reporter.paint))
+        reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
+                                       paint=reporter.paint))
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
-def _grade_one(args, kata, paths, reporter, spawner):
-    """Grade one kata with its report streamed, and write its JSON where asked."""
+def _grade_one(args, kata, paths, reporter, spawner, store):
+    """Grade one kata with its report streamed; record it; write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, solution)
     result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
     reporter.summary(result)
-    if args.solution is None:
-        try:
-            write_json(result, paths.progress(kata.id))  # what `list` shows
-        except OSError as e:
-            reporter.print(f"(could not record this grade for `nox -s list`: {e})")
-    if args.json:
-        write_json(result, args.json)
-    if args.results_dir:
-        write_json(result, args.results_dir / f"{kata.id}.json")
+    if store is not None:
+        store.graded(kata.id, result, time.time(), kata.minutes)
+        _write(result, paths.last_result(kata.id), reporter, "for `nox -s scoreboard`")
+    for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{kata.id}.json")):
+        _write(result, target, reporter)
     return result
+
+
+def _write(result, path, reporter, purpose=""):
+    """Write a result's JSON; a file error is one line, and the grade keeps its own exit code."""
+    try:
+        write_json(result, path)
+    except OSError as e:
+        reporter.print(f"could not write {path}{' ' + purpose if purpose else ''}: {e.strerror or e}")
+
+
+def load_progress(paths, reporter):
+    store = ProgressStore.load(paths.progress_file, time.time())
+    if store.warning:
+        reporter.print(f"warning: {store.warning}")
+    return store
+
+
+def save_progress(store, reporter):
+    try:
+        store.save()
+    except ProgressError as e:
+        reporter.print(f"(your progress was not recorded: {e})")
+
+
+def next_steps(kata, store, katas, paths):
+    """After a full pass: the time against the kata's minutes, and the next kata due."""
+    record = store.kata(kata.id)
+    solve = record.solves[-1] if record.solves and record.latest() and record.solves[-1]["at"] == record.latest()["at"] else None
+    lines = []
+    if solve:
+        verdict = "inside" if solve["seconds"] <= kata.minutes * 60 else "over"
+        hints = f", with {solve['hints']} hint(s)" if solve["hints"] else ""
+        lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} the interview's {kata.minutes} minutes "
+                     f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
+    else:
+        lines.append("Passed. (No clock was running: `nox -s start -- KATA --fresh` times a from-scratch attempt.)")
+    due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
+    if due:
+        lines.append(f"Next: {due} (nox -s drill), or write the follow-ups: nox -s interview -- {kata.id}")
+    return "\n".join(lines)
 
 
 def start(args, katas):
@@ -62,55 +104,107 @@ def start(args, katas):
     check_kata_ids([args.kata], katas, paths)
     starter, target = paths.kata_dir(args.kata) / "starter.py", paths.solution(args.kata)
     prompt = paths.kata_dir(args.kata) / "prompt.md"
+    fresh = args.fresh or args.force
+    kata = katas[args.kata]
+    if target.exists() and not fresh:
+        print(f"{target.relative_to(paths.root)} already exists: that is your attempt, left as it is.\n"
+              f"The problem:  {prompt.relative_to(paths.root)}\n"
+              f"Grade it:     nox -s grade -- {args.kata}\n"
+              f"To rewrite it from scratch (your attempt is archived first): nox -s start -- {args.kata} --fresh")
+        return 0
     if target.exists():
-        if not args.force:
-            print(f"{target.relative_to(paths.root)} already exists: that is your attempt, left as it is.\n"
-                  f"To start over from the starter (your attempt is backed up first): nox -s start -- {args.kata} --force")
-            return 1
-        backup = paths.root / "solutions" / ".backup" / f"{args.kata}-{time.strftime('%Y%m%d-%H%M%S')}.py"
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(target, backup)
-        print(f"Backed up your previous attempt to {backup.relative_to(paths.root)}")
+        archived = paths.history(args.kata, time.strftime("%Y%m%d-%H%M%S"))
+        archived.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, archived)
+        print(f"Archived your previous attempt as {archived.relative_to(paths.root)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(starter, target)
-    kata = katas[args.kata]
-    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}, {kata.minutes} minutes in an interview.\n"
+    store = load_progress(paths, Reporter())
+    store.started(args.kata, time.time(), restart=True)
+    save_progress(store, Reporter())
+    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: "
+          f"{kata.minutes} minutes in an interview.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"
-          f"Grade it:     nox -s grade -- {args.kata}")
+          f"Grade it:     nox -s grade -- {args.kata}      (stuck? nox -s hint -- {args.kata})")
     return 0
-
-
-def read_progress(paths, kata_id):
-    """The last grade of the learner's solution as 'passed 12/12', or why there is none."""
-    solution, record = paths.solution(kata_id), paths.progress(kata_id)
-    if not solution.is_file():
-        return "not started"
-    if not record.is_file():
-        return "started, not graded"
-    try:
-        data = json.loads(record.read_text())
-        status, passed, total = data["status"], data["passed"], data["total"]
-        if status not in KATA_STATUSES or not all(isinstance(n, int) for n in (passed, total)):
-            raise ValueError
-    except (ValueError, KeyError, TypeError, OSError):
-        return f"unreadable record in {record.relative_to(paths.root)}; grade again"
-    stale = " (changed since)" if solution.stat().st_mtime > record.stat().st_mtime else ""
-    return f"{status.replace('_', ' ')} {passed}/{total}{stale}"
 
 
 def list(args, katas):  # noqa: A001 - the subcommand's name
+    """Every kata with its latest and best grade, the best time against the target, and when it is due."""
     paths = Paths(args.root)
+    reporter = Reporter()
+    store = load_progress(paths, reporter)
     ready = set(ready_katas(katas, paths))
-    rows = [("kata", "stars", "level", "min", "companies", "your status")]
+    now = time.time()
+    rows = [("kata", "asked", "level", "target", "latest", "best", "best time", "due")]
     for kata in katas.values():
-        status = read_progress(paths, kata.id) if kata.id in ready else "coming soon"
-        companies = ", ".join(kata.companies)
-        rows.append((kata.id, "*" * kata.stars, kata.difficulty, str(kata.minutes),
-                     companies if len(companies) <= 40 else companies[:37] + "...", status))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if kata.id not in ready:
+            rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", "coming soon", "", "", ""))
+            continue
+        record = store.katas.get(kata.id)
+        rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min",
+                     latest_words(paths, kata.id, record), best_words(record), best_time_words(record, kata),
+                     due_words(record.due, now) if record and record.due else ""))
+    print(table(rows, shutil.get_terminal_size((100, 24)).columns))
     return 0
+
+
+def latest_words(paths, kata_id, record):
+    solution = paths.solution(kata_id)
+    if not solution.is_file():
+        return "not started"
+    latest = record.latest() if record else None
+    if latest is None:
+        return "started"
+    stale = " *" if solution.stat().st_mtime > latest["at"] else ""  # edited since
+    return f"{latest['status'].replace('_', ' ')} {latest['passed']}/{latest['total']}{stale}"
+
+
+def best_words(record):
+    best = record.best() if record else None
+    if best is None:
+        return ""
+    return "passed" if best["status"] == "passed" else f"{best['passed']}/{best['total']}"
+
+
+def best_time_words(record, kata):
+    seconds = record.best_seconds() if record else None
+    return "" if seconds is None else f"{clock(seconds)}{' ok' if seconds <= kata.minutes * 60 else ' slow'}"
+
+
+def clock(seconds):
+    """12:05 for minutes and seconds; 1:02:03 past an hour."""
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def due_words(due, now):
+    if due is None:
+        return ""
+    days = (due - now) / 86400
+    if days <= 0:
+        return "now"
+    return "tomorrow" if days <= 1.5 else f"in {days:.0f} days"
+
+
+def next_due_kata(store, katas, ready, now, exclude=None):
+    """The kata to practise next (graders/drill.py's choice), or None."""
+    from graders.drill import pick
+
+    choice = pick(store, [katas[k] for k in ready if k != exclude], now)
+    return choice.id if choice else None
+
+
+def table(rows, width):
+    """Rows of cells as aligned columns; the widest columns from the right are dropped until it fits."""
+    keep = [*range(len(rows[0]))]
+    while True:
+        widths = {i: max(len(r[i]) for r in rows) for i in keep}
+        if sum(widths.values()) + 2 * (len(keep) - 1) <= width or len(keep) <= 4:
+            break
+        keep.remove(max(keep[1:], key=lambda i: (widths[i], i)))
+    return "\n".join("  ".join(r[i].ljust(widths[i]) for i in keep).rstrip() for r in rows)
 
 
 def bench(args, katas):

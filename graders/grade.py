@@ -74,8 +74,10 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
         findings = check_source(source, kata.forbidden)
     except UnicodeDecodeError:
         return finish("error", message=f"{solution_path} is not UTF-8 text")
+    except OSError as e:
+        return finish("error", message=f"{solution_path} cannot be read ({e.strerror or e})")
     except SyntaxError as e:
-        return finish("error", message=f"{solution_path}:{e.lineno}: syntax error: {e.msg}")
+        return finish("error", message=syntax_error_message(solution_path, e))
     if findings:
         return finish("disallowed", message="\n".join(f.describe(solution_path) for f in findings))
 
@@ -105,6 +107,17 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
         status = status if status in ("timeout", "memory") else "error"
         return finish(status, plugin.results, f"importing the solution failed: {message}", printed)
     return finish(kata_status(plugin.results), plugin.results, printed=printed)
+
+
+def syntax_error_message(path, error):
+    """`path:line: syntax error: msg`, then the line and a caret under the column, as Python shows it."""
+    message = f"{path}:{error.lineno}: syntax error: {error.msg} (the file does not parse, so no test ran)"
+    if error.text:
+        line = error.text.rstrip("\n")
+        stripped = line.lstrip()
+        caret = max(0, (error.offset or 1) - 1 - (len(line) - len(stripped)))
+        message += f"\n    {stripped}\n    {' ' * min(caret, len(stripped))}^"
+    return message
 
 
 def judge_fingerprint(paths, kata_id):

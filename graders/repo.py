@@ -1,6 +1,7 @@
 """Where a repository keeps things, and which katas it has ready; every command gets a `Paths`,
 nothing is global."""
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,18 @@ class Paths:
     def solution(self, kata_id):
         return self.root / "solutions" / f"{kata_id}.py"
 
-    def progress(self, kata_id):
+    def last_result(self, kata_id):
+        """.results/<id>.json: the latest grade of solutions/<id>.py, in the CI results format."""
         return self.root / ".results" / f"{kata_id}.json"
+
+    @property
+    def progress_file(self):
+        """.progress/progress.json: attempts, times, hints, schedule (graders/progress.py)."""
+        return self.root / ".progress" / "progress.json"
+
+    def history(self, kata_id, stamp):
+        """Where `start --fresh` archives an attempt (never deleted)."""
+        return self.root / "solutions" / ".history" / f"{kata_id}-{stamp}.py"
 
 
 def ready_katas(katas, paths):
@@ -41,11 +52,14 @@ def ready_katas(katas, paths):
 
 
 def check_kata_ids(ids, katas, paths):
-    """Raise UsageError for an id that is not a ready kata."""
+    """Raise UsageError for an id that is not a ready kata (suggesting the nearest one)."""
     ready = ready_katas(katas, paths)
+    coming = [k for k in katas if k not in ready]
     for kata_id in ids:
         if kata_id not in katas:
-            raise UsageError(f"unknown kata '{kata_id}'; the katas are: {', '.join(ready)} "
-                             f"(and, coming later: {', '.join(k for k in katas if k not in ready)})")
+            near = difflib.get_close_matches(kata_id.lower(), list(katas), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            raise UsageError(f"unknown kata '{kata_id}'; {hint}the katas are: {', '.join(ready)}"
+                             + (f" (and, coming later: {', '.join(coming)})" if coming else ""))
         if kata_id not in ready:
             raise UsageError(f"kata '{kata_id}' has no hidden tests yet; ready now: {', '.join(ready)}")

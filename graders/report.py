@@ -8,7 +8,7 @@ LABELS = {  # status -> (label, ANSI colour)
     "passed": ("PASS", "32"), "failed": ("FAIL", "31"), "error": ("ERROR", "31"), "timeout": ("TIME", "33"),
     "memory": ("MEM", "33"), "not_attempted": ("TODO", "2"), "disallowed": ("BANNED", "35"),
 }
-MESSAGE_LINES = 6
+MESSAGE_LINES = 9
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -16,6 +16,15 @@ def printable(text):
     """`text` with control characters (terminal escapes, carriage returns, bidi overrides) shown as
     `?`: for everything the solution controls (messages, tracebacks, printed output)."""
     return CONTROL.sub("?", text)
+
+
+def shortened(lines, count):
+    """At most `count` lines: the first two (what went wrong) and the last ones (where: a traceback's
+    innermost frames, the last lines printed), with how many were left out between."""
+    if len(lines) <= count:
+        return lines
+    head, tail = 2, count - 3
+    return [*lines[:head], f"... ({len(lines) - head - tail} lines left out)", *lines[-tail:]]
 
 
 class Reporter:
@@ -38,15 +47,12 @@ class Reporter:
         label = self.paint(f"{LABELS[result.status][0]:<6}", result.status)
         self.print(f"  {label} {result.category:<20} {result.name:<52} {result.duration_s:6.2f}s")
         if result.status not in ("passed", "not_attempted") and result.message:
-            lines = result.message.splitlines()
-            for line in lines[:MESSAGE_LINES]:
+            for line in shortened(result.message.splitlines(), MESSAGE_LINES):
                 self.print(f"         {line[:300]}")
-            if len(lines) > MESSAGE_LINES:
-                self.print(f"         ... ({len(lines) - MESSAGE_LINES} more lines)")
 
     def summary(self, result):
         if result.message:
-            for line in result.message.splitlines()[:20]:
+            for line in shortened(result.message.splitlines(), 20):
                 self.print(f"  {line[:300]}")
         if result.printed_bytes:
             head = result.printed.splitlines()[:5]
@@ -56,6 +62,6 @@ class Reporter:
         todo = sum(t.status == "not_attempted" for t in result.tests)
         todo_note = f", {todo} not attempted" if todo and result.status != "not_attempted" else ""
         status = self.paint(result.status.replace("_", " "), result.status)
-        self.print(f"{result.kata}: {status} - {result.passed}/{result.total} tests passed{todo_note} "
-                   f"in {result.duration_s:.2f} s")
+        counts = f"{result.passed}/{result.total} tests passed{todo_note}" if result.total else "no test ran"
+        self.print(f"{result.kata}: {status} - {counts} in {result.duration_s:.2f} s")
         self.print()

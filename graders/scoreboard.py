@@ -22,10 +22,11 @@ from pathlib import Path
 from graders.grade import KATA_STATUSES
 from graders.plugin import CATEGORIES
 from graders.report import LABELS
-from graders.repo import UsageError
+from graders.repo import UsageError, ready_katas
 
 TEST_STATUSES = tuple(s for s in KATA_STATUSES if s != "disallowed")  # a test is never disallowed
 INVALID = "invalid"           # a row whose result file was rejected (not a grader status)
+COMING_SOON = "coming_soon"   # a row of a kata with no hidden tests yet: left out of every total
 FAILING = ("failed", "error", "timeout", "memory", "disallowed", INVALID)  # an attempt that did not pass
 CONTEXT_FILE = "run-context.json"  # the run's event, PR and commits; a hyphen keeps it apart from kata ids
 MARKER = "<!-- kata-gym-scoreboard -->"  # first line of the PR comment: how the commenter finds its own
@@ -43,8 +44,8 @@ SHA = re.compile(r"^[0-9a-f]{40}$")
 EVENTS = ("push", "pull_request", "workflow_dispatch", "local")
 
 GLYPHS = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "memory": "🧠",
-          "disallowed": "🚫", "not_attempted": "⬜", INVALID: "⚠️"}
-TERMINAL_LABELS = {**{s: label for s, (label, _) in LABELS.items()}, INVALID: "BAD"}
+          "disallowed": "🚫", "not_attempted": "⬜", INVALID: "⚠️", COMING_SOON: "🔜"}
+TERMINAL_LABELS = {**{s: label for s, (label, _) in LABELS.items()}, INVALID: "BAD", COMING_SOON: "SOON"}
 
 KATA_FIELDS = {"kata", "status", "passed", "total", "duration_s", "message", "sandbox", "sandbox_note", "tests"}
 TEST_FIELDS = {"name", "category", "status", "message", "duration_s"}
@@ -221,10 +222,17 @@ def validate_context(data):
     return RunContext(data["event"], data["head_sha"], data["pr"], data["base_sha"], tuple(touched))
 
 
-def load_board(results_dir, katas, known_tests=None):
+def _empty_rows(katas, ready):
+    """A row per manifest kata: not attempted, or coming soon when `ready` (ids) does not list it."""
+    return {k.id: Row(k.id, k.stars, "not_attempted" if ready is None or k.id in ready else COMING_SOON)
+            for k in katas.values()}
+
+
+def load_board(results_dir, katas, known_tests=None, ready=None):
     """Every kata of `katas` (the manifest, in order) with its validated result from
     `results_dir`/<kata>.json if any, and run-context.json if present. Never trusts the files.
-    `known_tests`: {kata: set of hidden test names}, to reject results naming tests that do not exist."""
+    `known_tests`: {kata: set of hidden test names}, to reject results naming tests that do not exist;
+    `ready`: the ids of the katas that have hidden tests (the others are coming soon)."""
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise ScoreboardError(f"{results_dir}: not a folder of results")
@@ -235,7 +243,7 @@ def load_board(results_dir, katas, known_tests=None):
     except OSError as e:
         raise ScoreboardError(f"{results_dir}: cannot be read ({e.strerror})") from None
     ignored, problems = sum(name not in wanted for name in names), []
-    rows = {k.id: Row(k.id, k.stars) for k in katas.values()}
+    rows = _empty_rows(katas, ready)
     context = None
     for name in sorted(set(names) & wanted):
         kata_id = name[:-len(".json")]
@@ -244,6 +252,8 @@ def load_board(results_dir, katas, known_tests=None):
                 context = validate_context(read_json(results_dir / name))
             except Invalid as e:
                 problems.append(f"{CONTEXT_FILE} was rejected: {e}")
+        elif rows[kata_id].status == COMING_SOON:
+            rows[kata_id] = Row(kata_id, katas[kata_id].stars, INVALID, problem="this kata has no hidden tests yet")
         else:
             try:
                 known = None if known_tests is None else known_tests.get(kata_id, set())
@@ -253,9 +263,9 @@ def load_board(results_dir, katas, known_tests=None):
     return Board(tuple(rows.values()), context, ignored, tuple(problems))
 
 
-def board_from_results(results, katas):
+def board_from_results(results, katas, ready=None):
     """The board of in-memory KataResults (the terminal table after `grade`), validated the same way."""
-    rows = {k.id: Row(k.id, k.stars) for k in katas.values()}
+    rows = _empty_rows(katas, ready)
     for result in results:
         try:
             rows[result.kata] = validate_result(json.loads(json.dumps(result.to_json())), katas[result.kata])
@@ -278,9 +288,11 @@ def failing(board):
 
 
 def totals(board):
-    passed = [r for r in board.rows if r.status == "passed"]
-    return {"passed": len(passed), "katas": len(board.rows),
-            "stars": sum(r.stars for r in passed), "stars_total": sum(r.stars for r in board.rows),
+    """Counts over the katas that have hidden tests (coming-soon katas count nowhere)."""
+    rows = [r for r in board.rows if r.status != COMING_SOON]
+    passed = [r for r in rows if r.status == "passed"]
+    return {"passed": len(passed), "katas": len(rows),
+            "stars": sum(r.stars for r in passed), "stars_total": sum(r.stars for r in rows),
             "failing": len(failing(board)), "graded": sum(r.graded for r in board.rows),
             "duration_s": round(sum(r.duration_s for r in board.rows), 3)}
 
@@ -325,7 +337,7 @@ def code(text, limit):
 
 
 def status_words(status):
-    return "invalid result" if status == INVALID else status.replace("_", " ")
+    return "invalid result" if status == INVALID else status.replace("_", " ")  # coming_soon: "coming soon"
 
 
 def _seconds(row):
@@ -478,7 +490,7 @@ def run_scoreboard(args, katas, paths):
     if args.results_dir is None and not results_dir.exists():
         results_dir.mkdir()  # no grade yet: every kata not attempted
     try:
-        board = load_board(results_dir, katas)
+        board = load_board(results_dir, katas, ready=ready_katas(katas, paths))
     except ScoreboardError as e:
         raise UsageError(str(e)) from None
     reporter = Reporter()

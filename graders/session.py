@@ -26,6 +26,8 @@ from graders.kataworker import wire, worker
 WORKER_ROOT = Path(__file__).resolve().parent  # holds kataworker/, the worker's standalone package
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker import main; main(*map(int, sys.argv[2:]))"
 OUTPUT_KEPT_BYTES = 4096
+PRINTED_LINES = 5        # of what the solution printed, shown with a timeout or a crash
+HUNG_RETRY_S = 1.0       # a function that timed out once gets this long in later tests
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -115,7 +117,7 @@ class WorkerProcess:
         )
         for fd in (request_r, reply_w, output_w):
             os.close(fd)
-        self.output, self.output_total = bytearray(), 0
+        self.output, self.output_total, self.tail = bytearray(), 0, b""
         self._lock, self._stop = threading.Lock(), threading.Event()
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
@@ -153,6 +155,7 @@ class WorkerProcess:
                 with self._lock:
                     self.output_total += len(chunk)
                     self.output += chunk[:max(0, OUTPUT_KEPT_BYTES - len(self.output))]
+                    self.tail = (self.tail + chunk)[-OUTPUT_KEPT_BYTES:]
 
 
 class Spawner:
@@ -220,14 +223,17 @@ class Worker:
             self.request({"op": "release"}, timeout)
 
     def close(self):
+        """Kill the process; -> the last bytes it printed, as text."""
         if self.process is None:
-            return
+            return ""
         self.process.kill()
         with self.process._lock:
             text = self.process.output.decode(errors="replace")
             self.output = (self.output + text)[:OUTPUT_KEPT_BYTES]
             self.output_total += self.process.output_total
+            tail = self.process.tail.decode(errors="replace")
         self.process = None
+        return tail
 
     def printed(self):
         """(first bytes of what the solution printed, as text; total bytes printed), after close."""
@@ -251,8 +257,10 @@ class Worker:
             self.close()
             raise SolutionCrashed(f"the solution's process sent a malformed reply ({str(e)[:200]}): "
                                   "something in the solution wrote to the grader's pipe") from None
-        except BaseException:
-            self.close()  # interrupted mid-call (timeout, crash, the backstop): the state is unknown
+        except BaseException as e:
+            tail = self.close()  # interrupted mid-call (timeout, crash, the backstop): the state is unknown
+            if isinstance(e, SolutionProblem) and tail.strip():
+                e.args = (f"{e}\n{printed_lines(tail)}",)
             raise
         if "raised" in reply:
             problem = _raised(reply["raised"])
@@ -289,6 +297,13 @@ class Worker:
                                "(sys.exit or os._exit in the solution?)")
 
 
+def printed_lines(text, count=PRINTED_LINES):
+    """The last `count` lines a solution printed, for a message."""
+    lines = text.rstrip().splitlines()
+    shown = "\n".join(f"  | {line[:200]}" for line in lines[-count:])
+    return f"before that, the solution printed ({'last ' + str(count) + ' lines' if len(lines) > count else 'all'}):\n{shown}"
+
+
 class SolutionProxy:
     """`solution.name(*args)` runs the solution's module-level `name` in the worker.
 
@@ -296,6 +311,7 @@ class SolutionProxy:
 
     def __init__(self, worker, deadline):
         self._worker, self._deadline = worker, deadline
+        self._hung = {}  # "name" or "Type.method" -> the first timeout's message
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -303,7 +319,21 @@ class SolutionProxy:
         return _RemoteCallable(self, {"op": "call", "name": name})
 
     def _request(self, message):
-        value = self._worker.request(message, self._deadline())
+        """One call in the worker. A function that timed out once gets only HUNG_RETRY_S in later
+        calls, so a hang costs seconds, not every remaining test's full limit."""
+        key = _function_key(message)
+        timeout = self._deadline()
+        if key in self._hung:
+            timeout = min(timeout, HUNG_RETRY_S)
+        try:
+            value = self._worker.request(message, timeout)
+        except SolutionTimeout as e:
+            if key in self._hung:
+                raise SolutionTimeout(f"did not return within {timeout:g} s: `{key}` already timed out in an "
+                                      f"earlier test ({self._hung[key]}), so it gets {HUNG_RETRY_S:g} s now") from None
+            if key is not None:
+                self._hung[key] = str(e).splitlines()[0]
+            raise
         return _wrap(self, value)
 
     def _release(self):
@@ -360,6 +390,15 @@ class RemoteObject:
 
     def __repr__(self):
         return repr(self._handle)
+
+
+def _function_key(message):
+    """Which of the solution's functions a request calls: "name", "Type.method", or None."""
+    if message.get("op") == "call":
+        return message["name"]
+    if message.get("op") == "method":
+        return f"{message['handle'].type_name}.{message['name']}"
+    return None
 
 
 def _unwrap(value):

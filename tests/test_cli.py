@@ -1,36 +1,46 @@
 """The learner's commands on the probe repository: start, grade, list, and their error messages."""
 
 import json
+import re
+import time
 
 from conftest import REPO, run_graders
 from test_engine import MISBEHAVING
 
 
 def test_unknown_kata_is_a_usage_error_that_lists_the_katas(probe_root):
-    proc = run_graders("grade", "atention", root=probe_root)
+    proc = run_graders("grade", "prob", root=probe_root)
     assert proc.returncode == 2
-    assert "unknown kata 'atention'" in proc.stderr and "probe" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert "unknown kata 'prob'; did you mean 'probe'?" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_graders("grade", "atention", root=REPO)
+    assert "did you mean 'attention'?" in proc.stderr
 
 
-def test_kata_without_hidden_tests_yet_is_named_as_such():
-    proc = run_graders("grade", "tiny_transformer", root=REPO)
+def test_kata_without_hidden_tests_yet_is_named_as_such(probe_root):
+    manifest = probe_root / "kata.yaml"
+    manifest.write_text(manifest.read_text() + manifest.read_text().split("katas:\n", 1)[1].replace("probe", "later"))
+    proc = run_graders("grade", "later", root=probe_root)
     assert proc.returncode == 2 and "has no hidden tests yet" in proc.stderr
+    listing = run_graders("list", root=probe_root).stdout
+    assert re.search(r"^later .* coming soon", listing, re.M)
+    board = run_graders("scoreboard", root=probe_root).stdout
+    assert re.search(r"later .*SOON +coming soon", board) and "0 / 1 katas" not in board
 
 
 def test_start_copies_the_starter_and_never_overwrites_an_attempt(probe_root):
     proc = run_graders("start", "probe", root=probe_root)
     solution = probe_root / "solutions" / "probe.py"
     assert proc.returncode == 0 and solution.read_text() == (probe_root / "katas/probe/starter.py").read_text()
-    assert "katas/probe/prompt.md" in proc.stdout
+    assert "katas/probe/prompt.md" in proc.stdout and "clock is running" in proc.stdout
     solution.write_text("# my attempt\n")
-    proc = run_graders("start", "probe", root=probe_root)
-    assert proc.returncode == 1 and "already exists" in proc.stdout and "--force" in proc.stdout
+    proc = run_graders("start", "probe", root=probe_root)  # not an error: the attempt is kept
+    assert proc.returncode == 0 and "already exists" in proc.stdout and "--fresh" in proc.stdout
     assert solution.read_text() == "# my attempt\n"
-    proc = run_graders("start", "probe", "--force", root=probe_root)
-    assert proc.returncode == 0
-    backups = list((probe_root / "solutions" / ".backup").glob("probe-*.py"))
-    assert [b.read_text() for b in backups] == ["# my attempt\n"]
+    proc = run_graders("start", "probe", "--fresh", root=probe_root)
+    assert proc.returncode == 0 and "Archived" in proc.stdout
+    archived = list((probe_root / "solutions" / ".history").glob("probe-*.py"))
+    assert [a.read_text() for a in archived] == ["# my attempt\n"]
+    assert solution.read_text() == (probe_root / "katas/probe/starter.py").read_text()
 
 
 def test_grade_without_arguments_grades_every_attempt_and_records_progress(probe_root):
@@ -46,20 +56,84 @@ def test_grade_without_arguments_grades_every_attempt_and_records_progress(probe
     assert "passed 5/5" in run_graders("list", root=probe_root).stdout
 
 
-def test_list_survives_a_corrupt_progress_record(probe_root):
+def test_list_shows_the_latest_and_the_best_grade(probe_root):
+    run_graders("start", "probe", root=probe_root)
+    solution = probe_root / "solutions" / "probe.py"
+    solution.write_text((MISBEHAVING / "correct.py").read_text())
+    run_graders("grade", "probe", root=probe_root)
+    solution.write_text((MISBEHAVING / "correct.py").read_text().replace("return a + b", "return a - b"))
+    run_graders("grade", "probe", root=probe_root)
+    row = next(line for line in run_graders("list", root=probe_root).stdout.splitlines() if line.startswith("probe"))
+    assert re.search(r"failed 3/5 +passed +\d+:\d\d ok +tomorrow|failed 3/5 +passed +\d+:\d\d ok +in \d+ days", row) \
+        or "failed 3/5  passed" in row, row
+
+
+def test_a_corrupt_progress_file_is_kept_aside_with_one_clear_message(probe_root):
     (probe_root / "solutions").mkdir()
     (probe_root / "solutions" / "probe.py").write_text("x = 1\n")
-    (probe_root / ".results").mkdir()
-    (probe_root / ".results" / "probe.json").write_text('{"status": "passed", "passed": "lots"')
+    (probe_root / ".progress").mkdir()
+    (probe_root / ".progress" / "progress.json").write_text('{"version": 1, "katas": {"probe": {"hints": "lots"')
     proc = run_graders("list", root=probe_root)
-    assert proc.returncode == 0 and "unreadable record" in proc.stdout and "Traceback" not in proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "your progress file" in proc.stdout and "was unreadable" in proc.stdout and "kept as" in proc.stdout
+    (kept,) = (probe_root / ".progress").glob("progress.json.bad-*")
+    assert kept.read_text().startswith('{"version": 1, "katas": {"probe": {"hints": "lots"')
 
 
-def test_list_shows_every_manifest_kata():
+def test_list_shows_every_manifest_kata_and_fits_a_terminal():
     proc = run_graders("list", root=REPO)
     assert proc.returncode == 0
     assert proc.stdout.count("\n") == 16  # a header and 15 katas
-    assert "coming soon" in proc.stdout  # the katas whose folders come later
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 100  # COLUMNS is unset: 100
+
+
+def test_a_syntax_error_shows_the_line_and_a_caret(probe_root):
+    proc = run_graders("grade", "probe", "--solution", MISBEHAVING / "syntax_error.py", root=probe_root)
+    assert proc.returncode == 1
+    assert "syntax_error.py:4: syntax error: expected ':'" in proc.stdout
+    assert "      def echo(x)\n                 ^" in proc.stdout and "0/0" not in proc.stdout
+
+
+def test_output_printed_before_a_timeout_is_shown_and_a_hang_costs_seconds(probe_root):
+    started = time.monotonic()
+    proc = run_graders("grade", "probe", "--solution", MISBEHAVING / "prints_then_hangs.py", root=probe_root)
+    assert "before that, the solution printed (last 5 lines):" in proc.stdout and "step 19: still converging" in proc.stdout
+    assert "`echo` already timed out in an earlier test" in proc.stdout
+    assert time.monotonic() - started < 3 + 1 + 8  # one full timeout, then 1 s at most per later call
+
+
+def test_an_unwritable_json_path_is_one_line_and_keeps_the_exit_code(probe_root, tmp_path):
+    (tmp_path / "dir").mkdir()
+    proc = run_graders("grade", "probe", "--solution", MISBEHAVING / "correct.py", "--json", tmp_path / "dir",
+                       root=probe_root)
+    assert proc.returncode == 0 and f"could not write {tmp_path / 'dir'}" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_long_traceback_keeps_its_last_frames(probe_root, tmp_path):
+    solution = tmp_path / "deep.py"
+    solution.write_text((MISBEHAVING / "correct.py").read_text() + '''
+
+def level(n):
+    if n == 0:
+        raise RuntimeError("the innermost frame")
+    return level(n - 1)
+
+
+def add(a, b):
+    return level(30)
+''')
+    proc = run_graders("grade", "probe", "--solution", solution, root=probe_root)
+    block = proc.stdout[proc.stdout.index("test_add "):]
+    assert "the innermost frame" in block and 'raise RuntimeError("the innermost frame")' in block
+
+
+def test_long_messages_keep_their_first_and_last_lines():
+    from graders.report import shortened
+
+    lines = [f"line {i}" for i in range(30)]
+    assert shortened(lines, 9) == ["line 0", "line 1", "... (22 lines left out)", *[f"line {i}" for i in range(24, 30)]]
+    assert shortened(lines[:9], 9) == lines[:9]
 
 
 def test_a_failing_report_names_the_case_and_the_numbers(probe_root):
@@ -87,5 +161,7 @@ def test_an_unwritable_progress_record_does_not_lose_the_grade(probe_root):
     (probe_root / "solutions").mkdir()
     (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
     (probe_root / ".results" / "probe.json").mkdir(parents=True)  # a folder where the record goes
+    (probe_root / ".progress").write_text("a file where the progress folder goes\n")
     proc = run_graders("grade", "probe", root=probe_root)
-    assert proc.returncode == 0 and "could not record" in proc.stdout and "Traceback" not in proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "could not write" in proc.stdout and "your progress was not recorded" in proc.stdout

@@ -74,8 +74,8 @@ def without_code_spans(markdown):
 # -- every status ------------------------------------------------------------------------------
 
 def test_every_status_has_a_glyph_and_a_terminal_label():
-    assert set(scoreboard.GLYPHS) == set(KATA_STATUSES) | {scoreboard.INVALID}
-    assert set(scoreboard.TERMINAL_LABELS) == set(KATA_STATUSES) | {scoreboard.INVALID}
+    row_statuses = set(KATA_STATUSES) | {scoreboard.INVALID, scoreboard.COMING_SOON}
+    assert set(scoreboard.GLYPHS) == row_statuses and set(scoreboard.TERMINAL_LABELS) == row_statuses
     assert all(set(r) == scoreboard.KATA_FIELDS for r in EVERY_STATUS.values())
     assert {r["status"] for r in EVERY_STATUS.values()} == set(KATA_STATUSES)
 
@@ -379,3 +379,15 @@ def test_grading_several_katas_ends_with_the_table(probe_root):
     tail = proc.stdout[proc.stdout.index("kata   "):]
     assert "probe      *      PASS   passed" in tail and "probe_two  *      FAIL   failed" in tail
     assert "correctness, performance" in tail and "1/2 katas passed, 1/2 stars" in tail
+
+
+def test_coming_soon_katas_are_shown_and_left_out_of_every_total(tmp_path):
+    katas = load_manifest(REPO / "kata.yaml")
+    ready = [k for k in katas if k != "tiny_transformer"]
+    board = scoreboard.load_board(write_results(tmp_path, {"attention": EVERY_STATUS["attention"]}), katas, ready=ready)
+    row = next(r for r in board.rows if r.kata == "tiny_transformer")
+    assert row.status == scoreboard.COMING_SOON and scoreboard.totals(board)["katas"] == 14
+    assert scoreboard.totals(board)["stars_total"] == sum(k.stars for k in katas.values()) - katas["tiny_transformer"].stars
+    markdown = scoreboard.render_markdown(board)
+    assert "| tiny_transformer | ★★ | 🔜 coming soon | — | — |" in markdown and "**1 / 14 katas passed**" in markdown
+    assert not scoreboard.failing(board) or all(r.status != scoreboard.COMING_SOON for r in scoreboard.failing(board))

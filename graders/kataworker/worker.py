@@ -31,6 +31,7 @@ FILE_BYTES = 64 * 2**20  # the largest file a solution may write
 
 def main(request_fd, reply_fd):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    sys.stdout.reconfigure(line_buffering=True)  # what a solution printed before a hang reaches the judge
     warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
     reader = _Reader(request_fd)
     state = new_state()
