@@ -1,0 +1,38 @@
+"""Assumes x is (N, d): statistics over axis 1 and sums over axis 0, wrong for (B, T, d) and (d,)."""
+
+import numpy as np
+
+
+def layer_norm(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=1, keepdims=True)
+    xhat = (x - mean) / np.sqrt(var + eps)
+    return xhat * gamma + beta
+
+
+def layer_norm_backward(dy, x, gamma, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=1, keepdims=True)
+    rstd = 1.0 / np.sqrt(var + eps)
+    xhat = (x - mean) * rstd
+    g = dy * gamma
+    dx = rstd * (g - g.mean(axis=1, keepdims=True) - xhat * (g * xhat).mean(axis=1, keepdims=True))
+    axes = 0
+    dgamma = (dy * xhat).sum(axis=axes)
+    dbeta = dy.sum(axis=axes)
+    return dx, dgamma, dbeta
+
+
+def rms_norm(x, gamma, eps=1e-6):
+    rms = np.sqrt((x ** 2).mean(axis=1, keepdims=True) + eps)
+    return x / rms * gamma
+
+
+def rms_norm_backward(dy, x, gamma, eps=1e-6):
+    rms = np.sqrt((x ** 2).mean(axis=1, keepdims=True) + eps)
+    xhat = x / rms
+    g = dy * gamma
+    dx = (g - xhat * (g * xhat).mean(axis=1, keepdims=True)) / rms
+    axes = 0
+    dgamma = (dy * xhat).sum(axis=axes)
+    return dx, dgamma

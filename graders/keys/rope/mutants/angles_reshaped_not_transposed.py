@@ -1,0 +1,24 @@
+"""The (d/2, T) angle table is reshape'd to (T, d/2) instead of transposed: cos/sin no longer line up with positions and pairs."""
+
+import numpy as np
+
+
+def rope(x, positions=None, base=10000.0, style="half"):
+    T, d = x.shape[-2], x.shape[-1]
+    if d % 2 != 0:
+        raise ValueError("d must be even")
+    if style not in ("half", "interleaved"):
+        raise ValueError(f"unknown style {style}")
+    if positions is None:
+        positions = np.arange(T)
+    theta = base ** (-np.arange(0, d, 2) / d)                # (d/2,)
+    angles = theta[:, None] * positions[None, :]             # (d/2, T)
+    angles = angles.reshape(len(positions), d // 2)          # bug: should be angles.T
+    cos, sin = np.cos(angles), np.sin(angles)
+    if style == "half":
+        a, b = x[..., : d // 2], x[..., d // 2:]
+        out = np.concatenate([a * cos - b * sin, a * sin + b * cos], axis=-1)
+    else:
+        a, b = x[..., 0::2], x[..., 1::2]
+        out = np.stack([a * cos - b * sin, a * sin + b * cos], axis=-1).reshape(x.shape)
+    return out.astype(x.dtype)

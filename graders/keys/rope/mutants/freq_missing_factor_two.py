@@ -1,0 +1,23 @@
+"""Frequency base ** (-i/d) instead of base ** (-2i/d): the pair index is not doubled, so the slowest pair turns far too fast."""
+
+import numpy as np
+
+
+def rope(x, positions=None, base=10000.0, style="half"):
+    T, d = x.shape[-2], x.shape[-1]
+    if d % 2 != 0:
+        raise ValueError("d must be even")
+    if style not in ("half", "interleaved"):
+        raise ValueError(f"unknown style {style}")
+    if positions is None:
+        positions = np.arange(T)
+    theta = base ** (-np.arange(d // 2) / d)                 # (d/2,)  bug: should be -2i/d
+    angles = np.outer(positions, theta)                      # (T, d/2)
+    cos, sin = np.cos(angles), np.sin(angles)
+    if style == "half":
+        a, b = x[..., : d // 2], x[..., d // 2:]
+        out = np.concatenate([a * cos - b * sin, a * sin + b * cos], axis=-1)
+    else:
+        a, b = x[..., 0::2], x[..., 1::2]
+        out = np.stack([a * cos - b * sin, a * sin + b * cos], axis=-1).reshape(x.shape)
+    return out.astype(x.dtype)

@@ -1,0 +1,21 @@
+"""No check of style: anything but "interleaved" silently gets the half layout instead of a ValueError."""
+
+import numpy as np
+
+
+def rope(x, positions=None, base=10000.0, style="half"):
+    T, d = x.shape[-2], x.shape[-1]
+    if d % 2 != 0:
+        raise ValueError("d must be even")
+    if positions is None:
+        positions = np.arange(T)
+    theta = base ** (-np.arange(0, d, 2) / d)                # (d/2,)
+    angles = np.outer(positions, theta)                      # (T, d/2)
+    cos, sin = np.cos(angles), np.sin(angles)
+    if style == "interleaved":
+        a, b = x[..., 0::2], x[..., 1::2]
+        out = np.stack([a * cos - b * sin, a * sin + b * cos], axis=-1).reshape(x.shape)
+    else:                                                    # bug: "spiral" lands here too
+        a, b = x[..., : d // 2], x[..., d // 2:]
+        out = np.concatenate([a * cos - b * sin, a * sin + b * cos], axis=-1)
+    return out.astype(x.dtype)

@@ -1,0 +1,25 @@
+import numpy as np
+
+
+def conv2d_forward(x, w, b=None, stride=1, pad=0):
+    """2-D convolution forward pass, NCHW, as torch.nn.functional.conv2d computes it.
+
+    x: (B, C_in, H, W); w: (C_out, C_in, kH, kW); b: (C_out,) or None (no bias).
+    stride, pad: ints, the same on both spatial axes; pad adds that many zeros on every side.
+    Returns out (B, C_out, H_out, W_out) with H_out = floor((H + 2*pad - kH) / stride) + 1
+    (W_out alike) and, with x_pad the padded x,
+        out[n, o, p, q] = sum_{c, i, j} x_pad[n, c, p*stride + i, q*stride + j] * w[o, c, i, j] + b[o]
+    (cross-correlation: the kernel is NOT flipped). float32 in, float32 out; inputs not modified.
+    """
+    raise NotImplementedError
+
+
+def conv2d_backward(dout, x, w, stride=1, pad=0):
+    """Gradients of sum(dout * conv2d_forward(x, w, b, stride, pad)) for upstream gradient dout.
+
+    dout: (B, C_out, H_out, W_out); x, w, stride, pad as in the forward.
+    Returns (dx, dw, db): dx (B, C_in, H, W), dw (C_out, C_in, kH, kW), db (C_out,) = dout summed
+    over (B, H_out, W_out). Input rows/cols that no window reads (left over by the stride) get
+    zero gradient. float32 in, float32 out; inputs not modified.
+    """
+    raise NotImplementedError
