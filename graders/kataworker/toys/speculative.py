@@ -1,0 +1,62 @@
+"""Toy language models for the `speculative` kata, built in the worker by the hidden tests:
+
+    draft = make("toys.speculative:ToyDraft", table)      # draft(tokens) -> (V,) probabilities
+    target = make("toys.speculative:ToyTarget", table)    # target.batch_next_token_dist(prefix, drafts)
+
+Both are bigram models: p(next | context) = table[context[-1]], a fixed function of the context
+(`start` for an empty one). They return fresh float64 arrays, count their calls and log the contexts
+they were asked about, so a test can check how a solution used them. The tests use short prefixes:
+a context longer than MAX_CONTEXT raises ValueError at once (a solution appending to the caller's
+prefix makes it grow from call to call, and would otherwise slow a repeated test to a crawl).
+NumPy and the standard library only.
+"""
+
+import numpy as np
+
+MAX_CONTEXT = 32
+
+
+class _Bigram:
+    def __init__(self, table, start=None):
+        self.table = np.array(table, dtype=np.float64)                 # (V, V): row = previous token
+        V = self.table.shape[0]
+        self.start = np.full(V, 1.0 / V) if start is None else np.array(start, dtype=np.float64)  # (V,)
+        self.log = []                                                   # one entry per call
+
+    def next_token_dist(self, context):
+        """p(. | context) as a fresh (V,) float64 array."""
+        return (self.table[context[-1]] if context else self.start).copy()
+
+    def calls(self):
+        return len(self.log)
+
+    def calls_log(self):
+        return list(self.log)
+
+
+def _tokens(seq):
+    """A token sequence (list, tuple or 1-D array) as a list of Python ints, at most MAX_CONTEXT long."""
+    if len(seq) > MAX_CONTEXT:
+        raise ValueError(f"the toy model got a context of {len(seq)} tokens; the tests use short prefixes, so the "
+                         "prefix is growing from call to call: is the caller's prefix list modified in place?")
+    return [int(t) for t in seq]
+
+
+class ToyDraft(_Bigram):
+    """draft(tokens) -> (V,) next-token probabilities; logs each context it is called with."""
+
+    def __call__(self, tokens):
+        tokens = _tokens(tokens)
+        self.log.append(tokens)
+        return self.next_token_dist(tokens)
+
+
+class ToyTarget(_Bigram):
+    """batch_next_token_dist(prefix, drafts) -> (len(drafts) + 1, V): row i = p(. | prefix + drafts[:i]).
+    Logs each call as [prefix, drafts]."""
+
+    def batch_next_token_dist(self, prefix, drafts):
+        prefix, drafts = _tokens(prefix), _tokens(drafts)
+        self.log.append([prefix, drafts])
+        context = _tokens(prefix + drafts)
+        return np.stack([self.next_token_dist(context[:len(prefix) + i]) for i in range(len(drafts) + 1)])
