@@ -3,6 +3,11 @@
     nox                           the katas and your progress (the same as nox -s list)
     nox -s start -- attention     copy the starter to solutions/attention.py and start the clock
     nox -s grade -- attention     grade it against the hidden tests (no kata: every attempt)
+    nox -s watch -- attention     re-grade on every save
+    nox -s hint -- attention      one more hint;  nox -s reveal -- attention: the reference, after a pass
+    nox -s drill                  the next kata by spaced repetition, from scratch
+    nox -s interview              a mock round: countdown, grade, follow-up questions
+    nox -s progress               best times against the target, and the trend
     nox -s list                   the katas and your progress
     nox -s scoreboard             the table of your last grades (CI: -- RESULTS_DIR --markdown OUT)
     nox -s tests                  the repository's own tests (maintainers, CI)
@@ -108,6 +113,42 @@ def start(session):
 def list_katas(session):
     """The katas, how often they are asked, and your progress."""
     graders(session, "list", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def watch(session):
+    """Re-grade your solution on every save: nox -s watch -- attention (Ctrl-C to stop)."""
+    graders(session, "watch", *session.posargs, torch=bool(torch_katas() & set(session.posargs)))
+
+
+@nox.session(venv_backend="none")
+def hint(session):
+    """One more hint: nox -s hint -- attention."""
+    graders(session, "hint", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def reveal(session):
+    """The reference solution, after a full pass or with --give-up: nox -s reveal -- attention."""
+    graders(session, "reveal", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def drill(session):
+    """Start the next kata that spaced repetition picks, from scratch."""
+    graders(session, "drill", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def interview(session):
+    """A mock round: nox -s interview [-- KATA]: countdown, grade, then the follow-up questions."""
+    graders(session, "interview", *session.posargs, torch=True)
+
+
+@nox.session(venv_backend="none")
+def progress(session):
+    """Your best time per kata against its target minutes, and the trend of your last attempts."""
+    graders(session, "progress", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -1,4 +1,5 @@
-"""Command line: python -m graders {grade,start,list,bench,bank,scoreboard} ... (nox sessions call these)."""
+"""Command line: python -m graders {grade,start,list,watch,hint,reveal,drill,interview,progress,scoreboard,bench,bank} ...
+(nox sessions call these)."""
 
 import argparse
 import sys
@@ -8,6 +9,13 @@ from graders.manifest import ManifestError, load_manifest
 from graders.sandbox import MODES
 
 USAGE_ERROR = 2
+COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exit code
+    "grade": "graders.cli:grade", "start": "graders.cli:start", "list": "graders.cli:list",
+    "bench": "graders.cli:bench", "bank": "graders.cli:bank", "scoreboard": "graders.cli:scoreboard",
+    "watch": "graders.watch:watch", "hint": "graders.practice:hint", "reveal": "graders.practice:reveal",
+    "drill": "graders.practice:drill", "interview": "graders.practice:interview",
+    "progress": "graders.practice:progress",
+}
 
 
 def main(argv=None):
@@ -45,6 +53,26 @@ def main(argv=None):
     p.add_argument("--sandbox", choices=MODES, default="auto")
     p.add_argument("--json", type=Path, metavar="OUT")
 
+    p = commands.add_parser("watch", help="re-grade your solution on every save, until Ctrl-C")
+    p.add_argument("kata")
+    p.add_argument("--sandbox", choices=MODES, default="auto")
+
+    p = commands.add_parser("hint", help="one more hint for a kata (each one is recorded)")
+    p.add_argument("kata")
+
+    p = commands.add_parser("reveal", help="the reference solution: after a full pass, or with --give-up")
+    p.add_argument("kata")
+    p.add_argument("--give-up", action="store_true", help="see it without a pass (recorded as a give-up)")
+
+    p = commands.add_parser("drill", help="start the next kata that spaced repetition picks, from scratch")
+
+    p = commands.add_parser("interview", help="a mock round: countdown, grade, then the follow-up questions")
+    p.add_argument("kata", nargs="?", help="default: a kata drawn at random, weighted by how often it is asked")
+    p.add_argument("--seed", type=int, help="for the random draw")
+    p.add_argument("--minutes", type=float, help="the time allowed (default: the kata's minutes)")
+
+    commands.add_parser("progress", help="your best time per kata against its target, and the trend")
+
     p = commands.add_parser("scoreboard", help="the table of a run's results (terminal, CI job summary, PR comment)")
     p.add_argument("results_dir", nargs="?", type=Path, metavar="RESULTS_DIR",
                    help="a folder of KATA.json results, read as untrusted data (default: .results, your last grades)")
@@ -54,7 +82,8 @@ def main(argv=None):
     p.add_argument("--check", action="store_true", help="exit 1 when an attempted kata did not pass")
 
     args = parser.parse_args(argv)
-    from graders import cli  # after parsing, so --help stays instant
+    import importlib  # after parsing, so --help stays instant
+
     from graders.grade import GraderError
     from graders.repo import UsageError
     from graders.sandbox import SandboxUnavailable
@@ -65,7 +94,8 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
     try:
-        return getattr(cli, args.command)(args, katas)
+        module, function = COMMANDS[args.command].split(":")
+        return getattr(importlib.import_module(module), function)(args, katas)
     except (UsageError, GraderError, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR

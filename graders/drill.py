@@ -2,35 +2,32 @@
 
     kata = pick(store, ready_katas, now)
 
-A kata whose last grade failed comes first, then katas never practised, then katas due (their
-interval has run out, most overdue first); each weighted by how often it is asked (stars). When
-nothing is due, the kata due soonest. Ties go to the manifest's order (the order to learn them).
+First a kata whose last grade failed (or that was given up), then one never practised, then one
+due (its interval has run out); within each, the most asked (stars) first, then the most overdue.
+When nothing is due, the kata due soonest. Ties go to the manifest's order (the order to learn them).
 """
 
 DAY_S = 86400.0
+FAILED, NEVER, DUE, NOT_DUE = 3, 2, 1, 0
 
 
-def urgency(record, now):
-    """How much a kata wants practice now: > 0 when it is due, <= 0 when it is not (minus the days left)."""
+def standing(record, now):
+    """(rank, days overdue): rank FAILED, NEVER, DUE or NOT_DUE; days overdue < 0 when not due yet."""
     if record is None or record.last_practised() is None:
-        return 2.0                                   # never practised
+        return NEVER, 0.0
     latest = record.latest()
-    if record.gave_up and (latest is None or record.gave_up[-1] >= latest["at"]) or \
-            latest is not None and latest["status"] != "passed":
-        return 3.0                                   # failed or given up last time
-    if record.due is None or record.due <= now:
-        interval = max(record.interval_days, 1.0)
-        overdue_days = 0.0 if record.due is None else (now - record.due) / DAY_S
-        return 1.0 + overdue_days / interval         # due: the longer overdue for its interval, the sooner
-    return -(record.due - now) / DAY_S               # not due yet
+    given_up = record.gave_up and (latest is None or record.gave_up[-1] >= latest["at"])
+    if given_up or latest is not None and latest["status"] != "passed":
+        return FAILED, 0.0
+    overdue = 0.0 if record.due is None else (now - record.due) / DAY_S
+    return (DUE if overdue >= 0 else NOT_DUE), overdue
 
 
 def pick(store, katas, now):
     """The next kata (a manifest Kata) of `katas` (manifest order), or None if there is none."""
-    best, best_key = None, None
-    for order, kata in enumerate(katas):
-        u = urgency(store.katas.get(kata.id), now)
-        key = (u > 0, u * kata.stars if u > 0 else u, kata.stars, -order)
-        if best_key is None or key > best_key:
-            best, best_key = kata, key
-    return best
+    def key(item):
+        order, kata = item
+        rank, overdue = standing(store.katas.get(kata.id), now)
+        return rank, kata.stars if rank != NOT_DUE else 0, overdue, -order
+
+    return max(enumerate(katas), key=key, default=(None, None))[1]

@@ -9,6 +9,7 @@ What the solution raises comes back as a `SolutionRaised` (mirroring the builtin
 """
 
 import builtins
+import ctypes
 import os
 import selectors
 import signal
@@ -28,6 +29,7 @@ BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker
 OUTPUT_KEPT_BYTES = 4096
 PRINTED_LINES = 5        # of what the solution printed, shown with a timeout or a crash
 HUNG_RETRY_S = 1.0       # a function that timed out once gets this long in later tests
+PR_SET_PDEATHSIG = 1     # prctl(2): the signal a process gets when its parent dies
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -110,10 +112,9 @@ class WorkerProcess:
         else:
             argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w)]
             self.cgroup = None
-        join_cgroup = None if self.cgroup is None else (lambda: (self.cgroup / "cgroup.procs").write_text(str(os.getpid())))
         self.popen = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w, pass_fds=(request_r, reply_w),
-            env=env, start_new_session=True, preexec_fn=join_cgroup,
+            env=env, start_new_session=True, preexec_fn=self._in_child,
         )
         for fd in (request_r, reply_w, output_w):
             os.close(fd)
@@ -121,6 +122,13 @@ class WorkerProcess:
         self._lock, self._stop = threading.Lock(), threading.Event()
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
+
+    def _in_child(self):
+        """Between fork and exec: die with the judge (whatever kills it), and join the pids cgroup."""
+        if sys.platform.startswith("linux"):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if self.cgroup is not None:
+            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
 
     def path_inside(self, solution_path):
         """The solution file's path as the worker sees it."""

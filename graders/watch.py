@@ -1,0 +1,135 @@
+"""`watch KATA`: re-grade solutions/KATA.py on every save and redraw a compact report (failures first,
+one line per passing category), until Ctrl-C.
+
+Each grade runs in a child process started ahead of time, its imports done, waiting for a go: a
+result shows about as soon as the grade itself is done. A save during a running grade kills it and
+starts the next. The file is polled (its mtime and size); nothing else runs in the background.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from graders.repo import Paths, check_kata_ids
+from graders.report import LABELS, Reporter, printable
+
+POLL_S = 0.2
+SERVE = "import sys; from graders.watch import serve; serve(*sys.argv[1:])"
+
+
+def watch(args, katas):
+    paths = Paths(args.root)
+    check_kata_ids([args.kata], katas, paths)
+    solution = paths.solution(args.kata)
+    if not solution.is_file():
+        print(f"No attempt at {solution} yet: nox -s start -- {args.kata}")
+        return 1
+    reporter = Reporter()
+    print(f"Watching {solution.relative_to(paths.root)}: every save is graded. Ctrl-C to stop.", flush=True)
+    with tempfile.TemporaryDirectory(prefix="kata-watch-") as scratch:
+        spare, running, seen, runs = None, None, None, 0
+        try:
+            while True:
+                if spare is None:
+                    runs += 1
+                    spare = Grade(paths.root, args.kata, Path(scratch) / f"{runs}.json", args.sandbox)
+                stamp = file_stamp(solution)
+                if stamp != seen:
+                    seen = stamp
+                    if running is not None:
+                        running.cancel()
+                        reporter.print("(saved again: the running grade is cancelled)")
+                    running, spare = spare.go(), None
+                    reporter.print(f"{time.strftime('%H:%M:%S')} grading {args.kata} ...")
+                elif running is not None and running.done():
+                    render(running.result(), reporter)
+                    running = None
+                time.sleep(POLL_S)
+        except KeyboardInterrupt:
+            reporter.print("\nstopped watching")
+        finally:
+            for grade in (spare, running):
+                if grade is not None:
+                    grade.cancel()
+    return 0
+
+
+def file_stamp(path):
+    try:
+        info = path.stat()
+        return info.st_mtime_ns, info.st_size
+    except OSError:
+        return None
+
+
+class Grade:
+    """A `python -m graders grade KATA --json OUT` in a child process that waits for `go()`."""
+
+    def __init__(self, root, kata, out, sandbox):
+        self.out = out
+        self.popen = subprocess.Popen([sys.executable, "-c", SERVE, str(root), kata, str(out), sandbox],
+                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      start_new_session=True)
+
+    def go(self):
+        self.popen.stdin.write(b"go\n")
+        self.popen.stdin.close()
+        return self
+
+    def done(self):
+        return self.popen.poll() is not None
+
+    def cancel(self):
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.popen.wait()
+
+    def result(self):
+        """The JSON result, or None (with the grader's error) when the grade produced none."""
+        try:
+            return json.loads(self.out.read_text())
+        except (OSError, ValueError):
+            return {"error": self.popen.stderr.read().decode(errors="replace")[-2000:]}
+
+
+def serve(root, kata, out, sandbox):
+    """The child's side: import everything grading needs, wait for a line on stdin, then grade."""
+    from graders.__main__ import main
+    import graders.grade, graders.plugin, pytest  # noqa: E401,F401 - warm imports before the go
+
+    if not sys.stdin.readline():
+        return
+    main(["--root", root, "grade", kata, "--json", out, "--sandbox", sandbox])
+
+
+def render(result, reporter):
+    """Failures first, with their first message line; then one line per category that fully passed."""
+    if result is None or "error" in result:
+        reporter.print(f"the grader failed: {printable((result or {}).get('error', ''))}")
+        return
+    if reporter.color:
+        reporter.print("\033[2J\033[H")
+    bad = [t for t in result["tests"] if t["status"] != "passed"]
+    for t in bad:
+        label = reporter.paint(f"{LABELS[t['status']][0]:<6}", t["status"])
+        first = next((line for line in t["message"].splitlines() if line.strip()), "")
+        reporter.print(f"  {label} {t['category']:<20} {t['name']}\n         {first[:200]}")
+    failed_categories = {t["category"] for t in bad}
+    passing = {}
+    for t in result["tests"]:
+        if t["category"] not in failed_categories:
+            passing[t["category"]] = passing.get(t["category"], 0) + 1
+    for category, count in passing.items():
+        reporter.print(f"  {reporter.paint('PASS  ', 'passed')} {category:<20} {count} test{'s' * (count > 1)}")
+    if result.get("message"):
+        reporter.print(f"  {result['message'].splitlines()[0][:200]}")
+    status = reporter.paint(result["status"].replace("_", " "), result["status"])
+    reporter.print(f"{result['kata']}: {status} - {result['passed']}/{result['total']} tests passed "
+                   f"in {result['duration_s']:.2f} s   (watching; Ctrl-C to stop)")

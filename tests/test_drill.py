@@ -1,0 +1,218 @@
+"""The drill loop: the progress store (atomic, versioned, corruption kept aside), the spaced-repetition
+schedule on a fake clock, hints, reveal's refusal, drill, interview, progress, and the watcher with
+real file saves."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import REPO, run_graders
+from graders.drill import pick
+from graders.manifest import load_manifest
+from graders.progress import DAY_S, ProgressStore
+from test_engine import MISBEHAVING
+
+KATAS = load_manifest(REPO / "kata.yaml")
+T0 = 1_800_000_000.0  # a fake clock: every time below is T0 + seconds
+
+
+def graded(status, passed=5, total=5):
+    return SimpleNamespace(status=status, passed=passed if status == "passed" else passed - 1, total=total)
+
+
+# -- the schedule, on a fake clock --------------------------------------------------------------
+
+def test_a_fast_solve_comes_back_later_each_time_and_a_slow_one_tomorrow(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    minutes = KATAS["attention"].minutes
+    intervals = []
+    now = T0
+    for _ in range(3):
+        store.started("attention", now, restart=True)
+        store.graded("attention", graded("passed"), now + 60 * (minutes - 1), minutes)  # inside the minutes
+        record = store.kata("attention")
+        intervals.append(record.interval_days)
+        assert record.due == pytest.approx(now + 60 * (minutes - 1) + record.interval_days * DAY_S)
+        now = record.due
+    assert intervals == [1.0, 2.5, 6.25]
+    store.started("attention", now, restart=True)
+    store.graded("attention", graded("passed"), now + 60 * (minutes + 5), minutes)  # over the minutes
+    assert store.kata("attention").interval_days == 1.0
+    store.started("attention", now, restart=True)
+    store.hinted("attention")
+    store.graded("attention", graded("passed"), now + 60, minutes)  # fast, but with a hint
+    assert store.kata("attention").interval_days == 1.0
+
+
+def test_a_failed_grade_or_a_give_up_is_due_at_once(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    store.started("softmax", T0)
+    store.graded("softmax", graded("passed"), T0 + 60, 15)
+    store.graded("softmax", graded("failed"), T0 + DAY_S, 15)
+    assert store.kata("softmax").due == T0 + DAY_S
+    store.gave_up("kmeans", T0 + 5)
+    assert store.kata("kmeans").due == T0 + 5
+
+
+def test_pick_prefers_a_failure_then_the_most_overdue_by_stars(tmp_path):
+    ready = [KATAS[k] for k in ("attention", "softmax", "kmeans", "conv2d")]
+    store = ProgressStore(tmp_path / "p.json")
+    for kata in ready:  # every kata solved fast once at T0
+        store.started(kata.id, T0)
+        store.graded(kata.id, graded("passed"), T0 + 60, kata.minutes)
+    assert pick(store, ready, T0 + 0.5 * DAY_S).id == "attention"  # nothing due: the soonest (ties: manifest order)
+    later = T0 + 3 * DAY_S                                           # all due (interval 1 day): most stars first
+    assert pick(store, ready, later).id == "attention"
+    store.graded("conv2d", graded("failed"), later, KATAS["conv2d"].minutes)
+    assert pick(store, ready, later).id == "conv2d"                  # a failure (3 x 2 stars) beats due ones (~1 x 5)
+
+
+def test_pick_puts_a_failure_before_the_never_practised_whatever_the_stars(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    five, two = KATAS["attention"], KATAS["conv2d"]
+    store.graded("conv2d", graded("failed"), T0, two.minutes)
+    assert pick(store, [five, two], T0 + 1).id == "conv2d"
+    store.started("conv2d", T0 + 2)
+    store.graded("conv2d", graded("passed"), T0 + 60, two.minutes)
+    assert pick(store, [five, two], T0 + 120).id == "attention"  # never practised; conv2d is not due for a day
+
+
+# -- the progress file ----------------------------------------------------------------------------
+
+def test_the_progress_file_round_trips_and_is_versioned(tmp_path):
+    path = tmp_path / "progress.json"
+    store = ProgressStore(path)
+    store.started("attention", T0)
+    store.hinted("attention")
+    store.graded("attention", graded("passed"), T0 + 100, 6)
+    store.save()
+    data = json.loads(path.read_text())
+    assert data["version"] == 1 and data["katas"]["attention"]["solves"] == [{"at": T0 + 100, "seconds": 100.0, "hints": 1}]
+    again = ProgressStore.load(path)
+    assert again.warning == "" and again.kata("attention").best_seconds() == 100.0
+
+
+@pytest.mark.parametrize("text", ['{"version": 2, "katas": {}}', "[1, 2", '{"version": 1, "katas": {"a": {"hints": -1}}}',
+                                  "\xff\xfe"])
+def test_an_unreadable_progress_file_is_kept_aside_never_lost(tmp_path, text):
+    path = tmp_path / "progress.json"
+    path.write_text(text, encoding="latin-1")
+    store = ProgressStore.load(path, T0)
+    assert "was unreadable" in store.warning and store.katas == {}
+    (kept,) = tmp_path.glob("progress.json.bad-*")
+    assert kept.read_bytes() == text.encode("latin-1") and not path.exists()
+
+
+def test_a_kill_in_the_middle_of_writing_leaves_a_whole_file(tmp_path):
+    """A writer saving as fast as it can is SIGKILLed at 20 moments: the file always parses, and no
+    temporary file is ever mistaken for it."""
+    path = tmp_path / "progress.json"
+    writer = f"""
+import sys, time
+sys.path.insert(0, {str(REPO)!r})
+from graders.progress import ProgressStore
+store = ProgressStore({str(path)!r})
+for i in range(10**9):
+    store.started(f"kata{{i % 50}}", float(i), restart=True)
+    store.save()
+"""
+    for round_ in range(20):
+        proc = subprocess.Popen([sys.executable, "-c", writer])
+        time.sleep(0.3 + 0.037 * round_)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        store = ProgressStore.load(path)
+        assert store.warning == "" and store.katas, f"round {round_}: {store.warning}"
+
+
+# -- the commands ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def started(probe_root):
+    proc = run_graders("start", "probe", root=probe_root)
+    assert proc.returncode == 0, proc.stderr
+    return probe_root
+
+
+def test_hints_come_one_per_call_and_are_recorded(started):
+    first = run_graders("hint", "probe", root=started)
+    assert first.returncode == 0 and first.stdout.startswith("Hint 1 of 3 for probe: Where to look")
+    second = run_graders("hint", "probe", root=started).stdout
+    assert second.startswith("Hint 2 of 3") and "Hint 1" not in second
+    run_graders("hint", "probe", root=started)
+    assert "That was the last of 3 hints" in run_graders("hint", "probe", root=started).stdout
+    progress = json.loads((started / ".progress" / "progress.json").read_text())
+    assert progress["katas"]["probe"]["hints"] == 3
+
+
+def test_reveal_refuses_before_a_pass_and_shows_after_one_or_a_give_up(started):
+    refused = run_graders("reveal", "probe", root=started)
+    assert refused.returncode == 1 and "after a full pass" in refused.stdout and "def add" not in refused.stdout
+    gave_up = run_graders("reveal", "probe", "--give-up", root=started)
+    assert gave_up.returncode == 0 and "Recorded a give-up" in gave_up.stdout and "def add" in gave_up.stdout
+    assert json.loads((started / ".progress" / "progress.json").read_text())["katas"]["probe"]["gave_up"]
+
+
+def test_a_pass_says_what_to_do_next_and_then_reveal_works(started):
+    (started / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+    proc = run_graders("grade", "probe", root=started)
+    assert proc.returncode == 0 and "Solved in 0:" in proc.stdout and "inside the interview's 1 minutes" in proc.stdout
+    assert run_graders("reveal", "probe", root=started).returncode == 0
+    listing = run_graders("progress", root=started).stdout
+    assert "probe" in listing and "P0:" in listing
+
+
+def test_drill_starts_the_picked_kata_fresh_and_archives_the_attempt(started):
+    (started / "solutions" / "probe.py").write_text("# half done\n")
+    proc = run_graders("drill", root=started)
+    assert proc.returncode == 0 and proc.stdout.startswith("Drill: probe (*) - never practised")
+    assert "Archived your previous attempt" in proc.stdout
+    (archived,) = (started / "solutions" / ".history").glob("probe-*.py")
+    assert archived.read_text() == "# half done\n"
+
+
+def test_interview_counts_down_grades_and_asks_the_follow_ups(probe_root):
+    proc = subprocess.run([sys.executable, "-m", "graders", "--root", str(probe_root), "interview", "--seed", "1",
+                           "--minutes", "0.02"], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          input="")  # no Enter: the time runs out
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the starter is not attempted
+    out = proc.stdout
+    assert "Mock interview: Engine probe (probe)" in out and "Time is up." in out
+    assert "probe: not attempted" in out and "1. none" in out
+
+
+def test_the_watcher_grades_every_save_and_cancels_a_running_grade(started):
+    solution = started / "solutions" / "probe.py"
+    solution.write_text((MISBEHAVING / "correct.py").read_text())
+    watcher = subprocess.Popen([sys.executable, "-m", "graders", "--root", str(started), "watch", "probe"], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines = []
+
+    def wait_for(text, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = watcher.stdout.readline()
+            lines.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"no {text!r} in:\n{''.join(lines)}")
+
+    try:
+        wait_for("probe: passed - 5/5")
+        solution.write_text((MISBEHAVING / "infinite_loop.py").read_text())  # a grade that would take seconds
+        wait_for("grading probe")
+        time.sleep(0.5)
+        solution.write_text((MISBEHAVING / "correct.py").read_text().replace("return a + b", "return a - b"))
+        wait_for("the running grade is cancelled")
+        wait_for("probe: failed - 3/5")
+        assert any(line.strip().startswith("PASS") and "errors" in line for line in lines)  # one line per category
+    finally:
+        os.killpg(watcher.pid, signal.SIGINT)
+        watcher.wait(timeout=30)
+    assert "stopped watching" in watcher.stdout.read()
