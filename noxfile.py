@@ -8,6 +8,7 @@
     nox -s drill                  the next kata by spaced repetition, from scratch
     nox -s interview              a mock round: countdown, grade, follow-up questions
     nox -s progress               best times against the target, and the trend
+    nox -s review -- attention    an interviewer's rubric review (KATA_REVIEWER: an LLM command)
     nox -s list                   the katas and your progress
     nox -s scoreboard             the table of your last grades (CI: -- RESULTS_DIR --markdown OUT)
     nox -s tests                  the repository's own tests (maintainers, CI)
@@ -149,6 +150,13 @@ def interview(session):
 def progress(session):
     """Your best time per kata against its target minutes, and the trend of your last attempts."""
     graders(session, "progress", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def review(session):
+    """An interviewer's rubric review (advisory): nox -s review -- attention. Set KATA_REVIEWER to an LLM
+    command (stdin -> stdout), e.g. `llm -m gpt-4o-mini`; without one, it prints the request to paste."""
+    graders(session, "review", *session.posargs, torch=bool(torch_katas() & set(session.posargs)))
 
 
 @nox.session(venv_backend="none")

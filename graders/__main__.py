@@ -1,4 +1,4 @@
-"""Command line: python -m graders {grade,start,list,watch,hint,reveal,drill,interview,progress,scoreboard,bench,bank} ...
+"""Command line: python -m graders {grade,start,list,watch,hint,reveal,drill,interview,progress,review,scoreboard,bench,bank} ...
 (nox sessions call these)."""
 
 import argparse
@@ -14,7 +14,7 @@ COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exi
     "bench": "graders.cli:bench", "bank": "graders.cli:bank", "scoreboard": "graders.cli:scoreboard",
     "watch": "graders.watch:watch", "hint": "graders.practice:hint", "reveal": "graders.practice:reveal",
     "drill": "graders.practice:drill", "interview": "graders.practice:interview",
-    "progress": "graders.practice:progress",
+    "progress": "graders.practice:progress", "review": "graders.review:review",
 }
 
 
@@ -72,6 +72,13 @@ def main(argv=None):
     p.add_argument("--minutes", type=float, help="the time allowed (default: the kata's minutes)")
 
     commands.add_parser("progress", help="your best time per kata against its target, and the trend")
+
+    p = commands.add_parser("review", help="an interviewer's rubric review of your solution (advisory), by "
+                                           "the command in KATA_REVIEWER, or a request to paste into a chat")
+    p.add_argument("kata")
+    p.add_argument("--print-request", action="store_true", help="print the request and stop")
+    p.add_argument("--solution", type=Path, help="review this file instead of solutions/KATA.py")
+    p.add_argument("--markdown", type=Path, metavar="OUT", help="also append the review as markdown to OUT")
 
     p = commands.add_parser("scoreboard", help="the table of a run's results (terminal, CI job summary, PR comment)")
     p.add_argument("results_dir", nargs="?", type=Path, metavar="RESULTS_DIR",

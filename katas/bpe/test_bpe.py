@@ -260,6 +260,9 @@ def test_word_encode_applies_merges_in_list_order(solution):
         # merge 0 = (b,c) is applied before merge 1 = (a,b), although (a,b) comes first in the word
         ("abc", [("b", "c"), ("a", "b")], ["a", "bc", END]),
         ("abc", [("a", "b"), ("b", "c")], ["ab", "c", END]),
+        # merge 0 = (ab,c) finds no `ab` yet; merge 1 then makes one, and an earlier merge never runs again
+        # (a GPT-2-style "lowest rank present" loop would go on to `abc`)
+        ("abc", [("ab", "c"), ("a", "b")], ["ab", "c", END]),
         # every occurrence, not just the first one
         ("abab", [("a", "b")], ["ab", "ab", END]),
         # left to right without overlap: a a a a a -> aa aa a

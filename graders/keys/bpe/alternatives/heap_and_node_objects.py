@@ -1,6 +1,5 @@
 """Correct, other styles: word level as in Sennrich et al.'s paper (space-joined strings, a regex
-bounded by whitespace), word encoding by GPT-2's lowest-rank-first rule (the same symbols for these
-merges); byte level with Node objects in a linked list and a lazy max-heap of (count, pair) entries,
+bounded by whitespace), word encoding editing the symbol list in place, one merge at a time; byte level with Node objects in a linked list and a lazy max-heap of (count, pair) entries,
 ties settled by popping every entry of the top count; byte encoding applies the merges in list
 order; decoding expands tokens recursively."""
 
@@ -42,22 +41,13 @@ def bpe_train(corpus, num_merges):
 
 
 def bpe_encode(word, merges):
-    rank = {tuple(m): r for r, m in enumerate(merges)}
     symbols = list(word) + ["</w>"]
-    while len(symbols) > 1:
-        pairs = list(zip(symbols, symbols[1:]))
-        best = min(pairs, key=lambda p: rank.get(p, len(rank)))
-        if best not in rank:
-            break
-        out, i = [], 0
-        while i < len(symbols):
-            if i + 1 < len(symbols) and (symbols[i], symbols[i + 1]) == best:
-                out.append(best[0] + best[1])
-                i += 2
-            else:
-                out.append(symbols[i])
-                i += 1
-        symbols = out
+    for left, right in merges:                      # each merge once, in list order, edited in place
+        i = 0
+        while i < len(symbols) - 1:
+            if symbols[i] == left and symbols[i + 1] == right:
+                symbols[i:i + 2] = [left + right]
+            i += 1
     return symbols
 
 

@@ -1,0 +1,45 @@
+"""Maps the labels to -1/+1 in s = np.asarray(y, dtype=float), then s[s == 0] = -1: asarray copies int labels but returns the caller's own float64 array, which gets overwritten."""
+
+import numpy as np
+
+
+def sigmoid(z):
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))                                   # in (0, 1]: never overflows
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softplus(z):
+    """log(1 + exp(z)), stable."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def logreg_loss_and_grad(X, y, w, b, l2=0.0):
+    n = X.shape[0]
+    dtype = np.result_type(X, w)
+    s = np.asarray(y, dtype=np.float64)                      # labels as floats
+    s[s == 0] = -1                                           # ... in {-1, +1}
+    z = X @ w + b                                            # (n,) logits
+    loss = np.mean(softplus(-s * z)) + 0.5 * l2 * np.dot(w, w)
+    dz = -s * sigmoid(-s * z)                                # (n,) d loss_i / d z_i
+    dw = X.T @ dz / n + l2 * w                               # (d,)
+    return float(loss), dw.astype(dtype), float(np.mean(dz))
+
+
+def predict_proba(X, w, b):
+    return sigmoid(X @ w + b)
+
+
+def logreg_sgd(X, y, lr=0.1, epochs=10, l2=1e-4, batch_size=32, seed=0):
+    n, d = X.shape
+    rng = np.random.default_rng(seed)
+    w = np.zeros(d, dtype=X.dtype)
+    b = 0.0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            _, dw, db = logreg_loss_and_grad(X[idx], y[idx], w, b, l2)
+            w = w - lr * dw
+            b = b - lr * db
+    return w, b

@@ -1,0 +1,242 @@
+"""`review KATA`: the interviewer's second grade, advisory. The hidden tests say whether a solution is
+right; the review scores how it was written, against the kata's rubric (katas/<id>/rubric.yaml).
+
+    request = build_request(kata, rubric, prompt, source, result)    # text for any LLM
+    verdict = run_reviewer(command, request, timeout)                 # KATA_REVIEWER: stdin -> stdout
+    print(render_table(rubric, verdict))
+
+The reviewer is a shell command the learner sets (`KATA_REVIEWER`, e.g. `llm -m gpt-4o-mini`):
+it reads the request on stdin and prints a JSON verdict on stdout. Nothing here makes a network
+call of its own; without a reviewer, the command prints the request to paste into any chat.
+"""
+
+import json
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from graders.report import printable
+
+MAX_SCORE = 4
+DEFAULT_TIMEOUT_S = 180
+MAX_OUTPUT_BYTES = 1 << 20
+MAX_SENTENCE_CHARS = 600
+
+
+class ReviewError(Exception):
+    """No verdict: the rubric is broken, or the reviewer failed, hung or answered out of schema."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    scores: dict        # item id -> (score 0..MAX_SCORE, one sentence)
+    overall: str
+
+    def total(self):
+        return sum(score for score, _ in self.scores.values())
+
+
+def load_rubric(path):
+    """rubric.yaml -> [{"id", "title", "full_marks", "loses_marks"}], 4 to 6 items; ReviewError if malformed."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReviewError(f"{path} does not exist: this kata has no rubric yet") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ReviewError(f"{path} cannot be read ({e})") from None
+    items = data.get("items") if isinstance(data, dict) else None
+    if not (isinstance(items, list) and 4 <= len(items) <= 6):
+        raise ReviewError(f"{path}: expected 4 to 6 items")
+    for item in items:
+        if not (isinstance(item, dict) and all(isinstance(item.get(k), str) and item[k].strip()
+                                               for k in ("id", "title", "full_marks"))
+                and isinstance(item.get("loses_marks"), list) and item["loses_marks"]):
+            raise ReviewError(f"{path}: every item needs id, title, full_marks and a list loses_marks")
+    if len({item["id"] for item in items}) != len(items):
+        raise ReviewError(f"{path}: two items share an id")
+    return items
+
+
+def build_request(kata, rubric, prompt, source, result):
+    """The whole request as text: the role, the rubric, the problem, the grade, the solution, the schema."""
+    lines = [
+        f"You are an interviewer at an AI lab reviewing a candidate's solution to the coding exercise "
+        f"\"{kata.title}\" ({kata.id}), written from memory in {kata.minutes} minutes.",
+        "Hidden tests already decided whether it is correct (the grade below). Score HOW it is written, "
+        f"item by item against this rubric, each from 0 (missing) to {MAX_SCORE} (full marks), with one "
+        "sentence each that names what earned or lost the marks (quote the code where it helps).", "",
+        "## Rubric"]
+    for item in rubric:
+        lines.append(f"- `{item['id']}`: {item['title']}. Full marks: {item['full_marks']}")
+        lines += [f"  - loses marks: {reason}" for reason in item["loses_marks"]]
+    lines += ["", "## The problem as the candidate was given it", "", prompt.strip(), "",
+              "## The grade from the hidden tests", "", grade_summary(result), "",
+              "## The candidate's solution", "", "```python", source.rstrip(), "```", "",
+              "## Your answer",
+              "Reply with ONLY a JSON object, no prose around it, of exactly this form:",
+              json.dumps({"items": [{"id": item["id"], "score": MAX_SCORE, "comment": "one sentence"} for item in rubric],
+                          "overall": "one sentence"}, indent=1)]
+    return "\n".join(lines) + "\n"
+
+
+def grade_summary(result):
+    """The grade as the reviewer needs it: status, counts, categories passed and failed."""
+    if result is None:
+        return "Not graded."
+    failed = sorted({t["category"] for t in result["tests"] if t["status"] != "passed"})
+    passed = sorted({t["category"] for t in result["tests"]} - set(failed))
+    return (f"{result['status']}: {result['passed']}/{result['total']} hidden tests passed. "
+            f"Categories passed: {', '.join(passed) or 'none'}. Categories failed: {', '.join(failed) or 'none'}.")
+
+
+def run_reviewer(command, request, timeout):
+    """Run the reviewer command with the request on stdin -> its stdout; ReviewError on failure or hang."""
+    try:
+        proc = subprocess.run(command, shell=True, input=request.encode(), capture_output=True, timeout=timeout,
+                              start_new_session=True)
+    except subprocess.TimeoutExpired:
+        raise ReviewError(f"the reviewer ({command}) gave no answer within {timeout:g} s") from None
+    if proc.returncode != 0:
+        last = printable(proc.stderr.decode(errors="replace").strip().splitlines()[-1:][0] if proc.stderr.strip() else "")
+        raise ReviewError(f"the reviewer ({command}) failed with exit code {proc.returncode}" + (f": {last[:300]}" if last else ""))
+    return proc.stdout[:MAX_OUTPUT_BYTES].decode(errors="replace")
+
+
+def parse_verdict(text, rubric):
+    """The reviewer's output -> Verdict: a JSON object (bare, or in a ```json fence) with a score from
+    0 to MAX_SCORE and a sentence for every rubric item, and an overall sentence. ReviewError otherwise:
+    never a partial verdict."""
+    data = _find_json(text)
+    if not isinstance(data, dict) or set(data) != {"items", "overall"} or not isinstance(data["items"], list):
+        raise ReviewError('the reviewer\'s answer is not a JSON object with exactly "items" and "overall"')
+    wanted = [item["id"] for item in rubric]
+    scores = {}
+    for entry in data["items"]:
+        if not (isinstance(entry, dict) and set(entry) == {"id", "score", "comment"}):
+            raise ReviewError('each item of the answer needs exactly "id", "score" and "comment"')
+        if entry["id"] not in wanted or entry["id"] in scores:
+            raise ReviewError(f"the answer scores {str(entry['id'])[:40]!r}, which is not a rubric item or comes twice")
+        score = entry["score"]
+        if not (isinstance(score, int) and not isinstance(score, bool) and 0 <= score <= MAX_SCORE):
+            raise ReviewError(f"the score of {entry['id']!r} is {str(score)[:20]}; expected a whole number from 0 to {MAX_SCORE}")
+        scores[entry["id"]] = (score, _sentence(entry["comment"], entry["id"]))
+    missing = [i for i in wanted if i not in scores]
+    if missing:
+        raise ReviewError(f"the answer does not score {', '.join(missing)}")
+    return Verdict({i: scores[i] for i in wanted}, _sentence(data["overall"], "overall"))
+
+
+def _sentence(value, what):
+    if not (isinstance(value, str) and value.strip()):
+        raise ReviewError(f"the comment for {what!r} is not a sentence")
+    return printable(" ".join(value.split()))[:MAX_SENTENCE_CHARS]
+
+
+def _find_json(text):
+    candidates = [text.strip()]
+    candidates += re.findall(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
+    if "{" in text and "}" in text:
+        candidates.append(text[text.index("{"):text.rindex("}") + 1])
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    raise ReviewError("the reviewer's answer contains no JSON object")
+
+
+def render_table(rubric, verdict):
+    """The verdict as a terminal table: item, score, sentence; then the total and the overall sentence."""
+    width = max(len(item["title"]) for item in rubric)
+    lines = [f"{'rubric item':<{width}}  score  comment"]
+    for item in rubric:
+        score, comment = verdict.scores[item["id"]]
+        lines.append(f"{item['title']:<{width}}  {score}/{MAX_SCORE}    {comment}")
+    lines += ["", f"total {verdict.total()}/{MAX_SCORE * len(rubric)}: {verdict.overall}",
+              "(advisory: the hidden tests alone decide pass or fail)"]
+    return "\n".join(lines)
+
+
+def render_markdown(kata, rubric, verdict):
+    rows = [f"### {kata.id}: {verdict.total()}/{MAX_SCORE * len(rubric)}", "", "| Rubric item | Score | Comment |",
+            "| :-- | :-: | :-- |"]
+    for item in rubric:
+        score, comment = verdict.scores[item["id"]]
+        rows.append(f"| {item['title']} | {score}/{MAX_SCORE} | {_cell(comment)} |")
+    rows += ["", f"_{_cell(verdict.overall)}_", ""]
+    return "\n".join(rows)
+
+
+def _cell(text):
+    return re.sub(r"[|`<>\[\]*_#\\\\]", " ", text)
+
+
+def review(args, katas):
+    """The `review` command: -> 0 with a verdict (or a printed request), 1 when no verdict could be had."""
+    from graders.grade import grade
+    from graders.repo import Paths, check_kata_ids
+    from graders.sandbox import detect
+    from graders.session import Spawner
+
+    paths = Paths(args.root)
+    check_kata_ids([args.kata], katas, paths)
+    kata = katas[args.kata]
+    solution = args.solution or paths.solution(kata.id)
+    try:
+        rubric = load_rubric(paths.kata_dir(kata.id) / "rubric.yaml")
+        source = Path(solution).read_text(encoding="utf-8")
+    except (ReviewError, OSError, UnicodeDecodeError) as e:
+        print(f"error: {e}")
+        return 1
+    result = _last_result(paths, kata, solution)
+    if result is None:
+        spawner = Spawner(detect("auto"), warm=False)
+        try:
+            result = grade(kata, paths, solution, spawner=spawner).to_json()
+        finally:
+            spawner.close()
+    request = build_request(kata, rubric, (paths.kata_dir(kata.id) / "prompt.md").read_text(encoding="utf-8"),
+                            source, result)
+    command = os.environ.get("KATA_REVIEWER", "").strip()
+    if args.print_request or not command:
+        print(request)
+        if not command and not args.print_request:
+            print("No reviewer is configured: paste the request above into any chat, or set KATA_REVIEWER to a "
+                  "command that reads it on stdin and prints the answer, e.g.\n"
+                  "  export KATA_REVIEWER='llm -m gpt-4o-mini'      # https://llm.datasette.io\n"
+                  "then run nox -s review -- " + kata.id)
+        return 0
+    timeout = float(os.environ.get("KATA_REVIEWER_TIMEOUT", DEFAULT_TIMEOUT_S))
+    print(f"Asking the reviewer ({command}) about {kata.id} ...", flush=True)
+    started = time.monotonic()
+    try:
+        verdict = parse_verdict(run_reviewer(command, request, timeout), rubric)
+    except ReviewError as e:
+        print(f"No review: {e}. Nothing was scored. (--print-request shows the request to paste into a chat.)")
+        return 1
+    print(render_table(rubric, verdict))
+    print(f"(reviewed in {time.monotonic() - started:.1f} s)")
+    if args.markdown:
+        with open(args.markdown, "a", encoding="utf-8") as f:
+            f.write(render_markdown(kata, rubric, verdict) + "\n")
+    return 0
+
+
+def _last_result(paths, kata, solution):
+    """The last recorded grade of `solution` (validated), if it is the learner's file, unchanged since."""
+    from graders.scoreboard import Invalid, read_json, validate_result
+
+    record = paths.last_result(kata.id)
+    try:
+        if Path(solution).resolve() != paths.solution(kata.id).resolve() or record.stat().st_mtime < Path(solution).stat().st_mtime:
+            return None
+        data = read_json(record)
+        validate_result(data, kata)
+        return data
+    except (OSError, Invalid):
+        return None
