@@ -9,6 +9,8 @@ never the pull request's; `restore` and `grade` use the standard library only, r
     python ci.py grade --results DIR [--restored restore.json] [--event E --pr N --head-sha SHA]
         writes DIR/run-context.json, runs `nox -s grade` (or the same command bare with
         --runner python), then `nox -s scoreboard`: job summary, ::error annotations, exit code
+    python ci.py review --results DIR          (push events only, with the KATA_REVIEWER secret)
+        the advisory interviewer review of each kata that passed, under the scoreboard
 
 Verified grading (.github/workflows/verify.yml, the default branch's code, never the PR's):
 
@@ -162,6 +164,32 @@ def grade(repo, results, runner="nox", summary=None, context=None, sandbox="auto
     return scored
 
 
+def review(results, summary, runner="nox"):
+    """The advisory interviewer review of every kata that passed in `results`, appended to the job
+    summary under the scoreboard; a no-op without KATA_REVIEWER. Never fails the job: exit code 0."""
+    if not os.environ.get("KATA_REVIEWER", "").strip():
+        print("no KATA_REVIEWER secret: no interviewer review")
+        return 0
+    passed = []
+    for path in sorted(Path(results).glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("status") == "passed" and re.fullmatch(r"[a-z][a-z0-9_]*", str(data.get("kata"))):
+            passed.append(data["kata"])
+    if summary:
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write("\n## Interviewer review (advisory: it never changes pass or fail)\n\n"
+                    + ("" if passed else "No kata passed in this run: nothing to review.\n"))
+    for kata in passed:
+        markdown = ["--markdown", str(summary)] if summary else []
+        command = (["nox", "-s", "review", "--", kata, *markdown] if runner == "nox"
+                   else [sys.executable, "-m", "graders", "review", kata, *markdown])
+        subprocess.run(command)
+    return 0
+
+
 # -- comment (the trusted workflow; imports the package) ---------------------------------------
 
 class GitHubApi:
@@ -304,6 +332,10 @@ def main(argv=None):
     p.add_argument("--summary", type=Path, default=os.environ.get("GITHUB_STEP_SUMMARY") or None,
                    help="write the markdown scoreboard here (default: $GITHUB_STEP_SUMMARY)")
     p.add_argument("--sandbox", default="auto", choices=("auto", "require", "off"))
+    p = commands.add_parser("review", help="the advisory interviewer review of the katas that passed (KATA_REVIEWER)")
+    p.add_argument("--results", type=Path, required=True)
+    p.add_argument("--runner", default="nox", choices=("nox", "python"))
+    p.add_argument("--summary", type=Path, default=os.environ.get("GITHUB_STEP_SUMMARY") or None)
     p = commands.add_parser("take", help="solutions/ becomes commit SHA's solutions/*.py, read as git blobs")
     p.add_argument("--repo", type=Path, default=Path.cwd())
     p.add_argument("--sha", required=True)
@@ -330,6 +362,8 @@ def main(argv=None):
                        "head_sha": args.head_sha or None, "base_sha": restored["base_sha"],
                        "touched": restored["touched"]}
             return grade(args.repo, args.results, args.runner, args.summary, context, args.sandbox)
+        if args.command == "review":
+            return review(args.results, args.summary, args.runner)
         if args.command == "take":
             if not SHA.match(args.sha):
                 raise CiError("--sha is not a commit SHA")

@@ -256,3 +256,22 @@ def test_verified_grading_takes_only_the_prs_solution_files_as_blobs(tmp_path):
 def test_take_refuses_a_name_that_is_not_a_commit(tmp_path):
     proc = run_ci(REPO / "graders" / "ci.py", "take", "--sha", "main; rm -rf /", cwd=tmp_path)
     assert proc.returncode == 2 and "not a commit SHA" in proc.stderr
+
+
+def test_ci_review_reviews_only_the_katas_that_passed_and_never_fails(tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "probe.json").write_text(json.dumps({"kata": "probe", "status": "passed"}))
+    (results / "other.json").write_text(json.dumps({"kata": "other", "status": "failed"}))
+    summary = tmp_path / "summary.md"
+    quiet = run_ci(REPO / "graders" / "ci.py", "review", "--results", results, "--runner", "python",
+                   "--summary", summary, cwd=tmp_path, env={"KATA_REVIEWER": ""})
+    assert quiet.returncode == 0 and "no KATA_REVIEWER" in quiet.stdout and not summary.exists()
+    repo, _ = base_repo(tmp_path, "probe", ENGINE_KATA)
+    (repo / "solutions" / "probe.py").write_text((ENGINE_KATA.parent / "misbehaving" / "correct.py").read_text())
+    reviewer = f"{sys.executable} {REPO / 'tests' / 'reviewers' / 'good.py'}"
+    proc = run_ci(REPO / "graders" / "ci.py", "review", "--results", results, "--runner", "python",
+                  "--summary", summary, cwd=repo, env={"KATA_REVIEWER": reviewer})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = summary.read_text()
+    assert text.startswith("\n## Interviewer review (advisory") and "### probe: 13/16" in text and "other" not in text

@@ -195,10 +195,22 @@ def test_verify_workflow_takes_only_solutions_as_data_and_grades_in_the_sandbox(
 def test_the_workflows_pass_only_flags_that_ci_py_has():
     """A renamed flag would otherwise only fail on GitHub."""
     text = "\n".join(s.get("run", "") for f in FILES for s in steps(load(f.name)))
-    calls = re.findall(r'(?:ci\.py"?|graders\.ci) (restore|grade|comment|take|head)([^\n]*)', text)
-    assert sorted(command for command, _ in calls) == ["comment", "comment", "grade", "grade", "head", "restore", "take"]
+    calls = re.findall(r'(?:ci\.py"?|graders\.ci) (restore|grade|comment|take|head|review)([^\n]*)', text)
+    assert sorted(command for command, _ in calls) == ["comment", "comment", "grade", "grade", "head", "restore",
+                                                       "review", "take"]
     for command, rest in calls:
         usage = subprocess.run([sys.executable, str(REPO / "graders" / "ci.py"), command, "--help"],
                                capture_output=True, text=True).stdout
         for flag in re.findall(r"--[\w-]+", rest):
             assert f"{flag} " in usage, (command, flag)
+
+
+def test_the_review_runs_only_for_pushes_with_its_secret_and_is_advisory():
+    (job,) = load("grade.yml")["jobs"].values()
+    (step,) = [s for s in job["steps"] if "ci.py\" review" in s.get("run", "")]
+    assert step["if"] == "${{ !cancelled() && github.event_name == 'push' }}"  # never a pull request's code
+    assert step["env"] == {"KATA_REVIEWER": "${{ secrets.KATA_REVIEWER }}"}
+    assert [s for s in job["steps"] if "secrets." in str(s)] == [step]
+    assert "continue-on-error" not in step  # ci.py review always exits 0 itself
+    for name in ("scoreboard.yml", "verify.yml"):
+        assert "secrets." not in (WORKFLOWS / name).read_text()

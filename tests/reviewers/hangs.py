@@ -1,0 +1,3 @@
+"""A reviewer that never answers."""
+import time
+time.sleep(600)

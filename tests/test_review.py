@@ -1,0 +1,88 @@
+"""`review`: the rubric request, and each path through a reviewer command, with fake reviewer
+scripts (tests/reviewers/): a good verdict, prose, a wrong schema, a failure, a hang. Every rubric of
+a ready kata loads and has 4 to 6 items."""
+
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_graders
+from graders.manifest import load_manifest
+from graders.repo import Paths, ready_katas
+from graders.review import ReviewError, load_rubric, parse_verdict
+from test_engine import MISBEHAVING
+
+REVIEWERS = Path(__file__).resolve().parent / "reviewers"
+
+
+@pytest.fixture
+def attempt(probe_root):
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+    return probe_root
+
+
+def review(root, reviewer=None, *args, timeout="10"):
+    env = {"KATA_REVIEWER": f"{sys.executable} {REVIEWERS / reviewer}" if reviewer else "",
+           "KATA_REVIEWER_TIMEOUT": timeout}
+    return run_graders("review", "probe", *args, root=root, env=env)
+
+
+def test_a_good_verdict_is_printed_as_a_table(attempt, tmp_path):
+    proc = review(attempt, "good.py", "--markdown", tmp_path / "review.md")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Clear code" in proc.stdout and "4/4" in proc.stdout and "total 13/16: A tidy solution." in proc.stdout
+    assert "advisory" in proc.stdout
+    assert "| API hygiene | 2/4 | api is fine. |" in (tmp_path / "review.md").read_text()
+
+
+@pytest.mark.parametrize("reviewer, words", [
+    ("malformed.py", "contains no JSON object"),
+    ("wrong_schema.py", "the score of 'clarity' is 7"),
+    ("fails.py", "failed with exit code 3: error: OPENAI_API_KEY is not set"),
+])
+def test_a_bad_reviewer_gives_one_clear_message_and_no_scores(attempt, reviewer, words):
+    proc = review(attempt, reviewer)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"No review: " in proc.stdout and words in proc.stdout and "Nothing was scored" in proc.stdout
+    assert "/4" not in proc.stdout
+
+
+def test_a_hanging_reviewer_is_stopped(attempt):
+    started = time.monotonic()
+    proc = review(attempt, "hangs.py", timeout="2")
+    assert proc.returncode == 1 and "gave no answer within 2 s" in proc.stdout
+    assert time.monotonic() - started < 20
+
+
+def test_without_a_reviewer_the_request_is_printed_with_how_to_configure_one(attempt):
+    proc = review(attempt)
+    assert proc.returncode == 0
+    assert "## Rubric" in proc.stdout and "def check_positive" in proc.stdout and "passed: 5/5 hidden tests" in proc.stdout
+    assert "No reviewer is configured" in proc.stdout and "KATA_REVIEWER" in proc.stdout
+    printed = review(attempt, "good.py", "--print-request")
+    assert printed.returncode == 0 and "## Your answer" in printed.stdout and "No reviewer" not in printed.stdout
+
+
+def test_the_verdict_schema_is_strict():
+    rubric = load_rubric(REPO / "tests" / "engine_kata" / "katas" / "probe" / "rubric.yaml")
+    good = '{"items": [%s], "overall": "ok"}' % ", ".join(
+        f'{{"id": "{i}", "score": 2, "comment": "fine"}}' for i in ("clarity", "errors", "dtypes", "api"))
+    assert parse_verdict(good, rubric).total() == 8
+    for bad in (good.replace('"score": 2', '"score": 2.5', 1), good.replace('"score": 2', '"score": true', 1),
+                good.replace('"clarity"', '"charisma"'), good.replace('"overall": "ok"', '"overall": ""'),
+                good.replace('"overall": "ok"', '"overall": "ok", "extra": 1'), "[]"):
+        with pytest.raises(ReviewError):
+            parse_verdict(bad, rubric)
+
+
+@pytest.mark.parametrize("kata", ready_katas(load_manifest(REPO / "kata.yaml"), Paths(REPO)))
+def test_every_ready_kata_has_a_rubric_and_hints(kata):
+    items = load_rubric(REPO / "katas" / kata / "rubric.yaml")
+    assert 4 <= len(items) <= 6
+    from graders.practice import read_hints
+
+    hints = read_hints(REPO / "katas" / kata / "hints.md")
+    assert 3 <= len(hints) <= 4 and all(title and text for title, text in hints)
