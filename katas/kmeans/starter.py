@@ -9,11 +9,13 @@ def kmeans(X, k, num_iters=100, seed=0, init="k-means++"):
       labels (N,) integers in [0, k), the cluster of each point (any numbering of the clusters).
 
     init: "k-means++" (first centroid a uniformly drawn data point, each next one a data point drawn
-    with probability proportional to its squared distance to the nearest centroid so far) or
-    "random"; anything else raises ValueError. k < 1 or k > N raises ValueError.
+    with probability proportional to its squared distance to the nearest centroid so far; plain
+    k-means++, not the greedy variant) or "random"; anything else raises ValueError.
+    k < 1 or k > N raises ValueError.
     Stop after num_iters iterations or earlier at convergence; after convergence each label is
     its point's nearest centroid and each non-empty centroid is the mean of its points.
-    Deterministic for a seed (use a seeded np.random.Generator, not the global state).
+    Deterministic for a seed: use np.random.default_rng(seed), never the global random state
+    (no np.random.seed / np.random.choice, no random module functions).
     An empty cluster is re-seeded or kept, never NaN; no RuntimeWarning. X is not modified.
     No (N, k, d) array: N=200,000, d=32, k=64 must fit in 1 GB.
     """

@@ -1,17 +1,62 @@
 """Hidden tests of the kmeans kata.
 
-The contract leaves free which initial centroids are chosen, how the RNG is used, whether an empty
-cluster is re-seeded or kept, and which label number each cluster gets. So clusterings are
-compared up to a permutation of the labels, and otherwise only what the contract promises is
-checked: the fixed point at convergence (each label the nearest centroid, each non-empty centroid
-the mean of its points), the true clustering on blobs so well separated that k-means++ finds them
-with any seed, no NaN, dtypes, errors, determinism, inputs untouched, and memory.
+The contract leaves free how the RNG is consumed (which points a given seed draws), the random
+init, whether an empty cluster is re-seeded or kept, and which label number each cluster gets. So
+clusterings are compared up to a permutation of the labels, and otherwise only what the contract
+promises is checked: the fixed point at convergence (each label the nearest centroid, each
+non-empty centroid the mean of its points), the true clustering on blobs so well separated that
+k-means++ finds them with any seed, the law of the k-means++ draws (first point uniform, then
+proportional to D(x)^2: a statistical test over seeds), num_iters as a bound on the updates, no
+NaN, dtypes, errors, determinism (and no global random state), inputs untouched, and memory.
+
+Each test fails only for what its category names: the dtype test looks at the centroids' dtype (and
+says whether the clustering is wrong too), the side-effects test only at X, the determinism tests
+at repeatability and the global random state, the memory test at the memory used; they run on
+integer-valued data, where ||x||^2 - 2 x.c + ||c||^2 is exact at the data points (no distance
+rounded below 0 to trip over). A warning or exception with a classic cause (an empty cluster's
+mean, k-means++ dividing by a zero sum, the sqrt of a distance rounded below 0) is reported with
+that cause.
 """
+
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
-from graders.check import as_array, assert_close, assert_dtype, assert_finite, assert_shape, assert_unchanged
+from graders.check import as_array, assert_close, assert_finite, assert_shape, assert_unchanged, classic_cause
+from graders.keys.kmeans import reference as ref
+from graders.session import SolutionRaised
+
+# -- the classic causes of what a solution may raise -------------------------------------------------
+
+SQRT = ("invalid value encountered in sqrt",
+        "the sqrt of a squared distance that rounding pushed below 0 (for a point on or next to a centroid, "
+        "||x||^2 - 2 x.c + ||c||^2 is not exactly 0): clamp it at 0, or compare squared distances (argmin is the same)")
+NEGATIVE_P = ("non-negative",
+              "a squared distance that rounding pushed slightly below 0, passed to rng.choice as a probability: clamp "
+              "||x||^2 - 2 x.c + ||c||^2 at 0 before using it as a k-means++ weight")
+EMPTY = ("Mean of empty slice",
+         "an empty cluster: the mean of no points is 0/0; re-seed its centroid or keep it where it was")
+ZERO_DIV = ("0/0: an empty cluster's mean (a sum over no points divided by a count of 0: re-seed or keep its "
+            "centroid), or k-means++ dividing by a sum of D(x)^2 that is 0 (every point on a chosen centroid: draw "
+            "uniformly then)")
+CAUSES = (SQRT, NEGATIVE_P, EMPTY, ("invalid value", ZERO_DIV), ("divide by zero", ZERO_DIV))
+
+
+@contextmanager
+def classic_causes(*causes, raised=("RuntimeWarning", "ValueError")):
+    """`classic_cause` with the hint picked by what the solution raised: `causes` are (words, hint)
+    pairs, the first whose words occur in the warning or exception names the cause; anything
+    else the solution raises passes through unchanged."""
+    try:
+        yield
+    except SolutionRaised as e:
+        hint = next((hint for words, hint in causes if words in str(e)), None)
+        if hint is None:
+            raise
+        with classic_cause(hint, raised=raised):
+            raise e
+
 
 # -- data -------------------------------------------------------------------------------------------
 
@@ -36,6 +81,23 @@ def overlapping(n=300, d=4, seed=0):
     return centers[rng.integers(4, size=n)] + rng.standard_normal((n, d))
 
 
+def integer_blobs(seed=0):
+    """Five blobs 1000 apart of integer-valued points (offsets in {-1, 0, 1}^3), sorted by blob:
+    X (200, 3) float64 and the true labels. Every coordinate, product and squared norm is an
+    integer below 2^24, exact in float32 and float64 alike."""
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(5), BLOB_SIZES)
+    return 10.0 * BLOB_CENTERS[truth] + rng.integers(-1, 2, (truth.size, 3)), truth
+
+
+def integer_points(n, d, seed, span=20):
+    """n distinct integer-valued points (n, d) float64, coordinates in [-span/2, span/2): exact
+    arithmetic at the data points, and no duplicates (so random initial centroids are distinct)."""
+    rng = np.random.default_rng(seed)
+    flat = rng.choice(span ** d, size=n, replace=False)
+    return np.stack(np.unravel_index(flat, (span,) * d), axis=1).astype(np.float64) - span // 2
+
+
 def duplicates():
     """Three distinct integer-valued points repeated 20 times each, shuffled: (60, 2) float64."""
     points = np.array([[0.0, 0.0], [5.0, 1.0], [-3.0, 4.0]])
@@ -45,11 +107,18 @@ def duplicates():
 # -- checks -----------------------------------------------------------------------------------------
 
 
-def run(solution, X, k, case, **kwargs):
-    """Call kmeans and check the form of the result: (centroids (k, d) finite, labels (N,) in [0, k))."""
-    out = solution.kmeans(X, k, **kwargs)
+def call_kmeans(solution, X, k, case, causes=CAUSES, **kwargs):
+    """kmeans(X, k, **kwargs) as the solution returned it, checked only to be a (centroids, labels) pair."""
+    with classic_causes(*causes):
+        out = solution.kmeans(X, k, **kwargs)
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise AssertionError(f"returned {type(out).__name__} for {case}; expected a (centroids, labels) tuple")
+    return out
+
+
+def run(solution, X, k, case, causes=CAUSES, **kwargs):
+    """Call kmeans and check the form of the result: (centroids (k, d) finite, labels (N,) in [0, k))."""
+    out = call_kmeans(solution, X, k, case, causes, **kwargs)
     centroids = assert_shape(out[0], (k, X.shape[1]), f"the centroids for {case}")
     assert_finite(centroids, f"the centroids for {case}")
     labels = assert_shape(as_array(out[1], f"the labels for {case}"), (X.shape[0],), f"the labels for {case}")
@@ -141,6 +210,50 @@ def test_fixed_point_at_convergence_random_init(solution):
         assert_fixed_point(X, centroids, labels, case)
 
 
+# num_iters bounds the updates: 7 integer points, k=2, k-means++ (so the starting centroids are two
+# distinct data points) and num_iters=1. After one update the centroids must be the means of the
+# points nearest to each of two starting data points, whichever pair the solution drew: that holds
+# for every correct solution and every seed. From about a quarter of the k-means++ starts (by
+# probability), Lloyd needs more updates and ends at centroids that no single update from any pair
+# gives, so a solution that ignores num_iters (runs to convergence, or a fixed 100 iterations) is
+# caught at one of the 60 seeds except with probability ~0.76^60 ~ 1e-7. Those centroids and the
+# one-update ones are all >= 3 apart (a coordinate), so they are told apart at atol 1e-6, a bound
+# that says nothing about precision (float32 arithmetic inside passes; accuracy is tested elsewhere).
+ITERS_X = np.array([[14.0, 0.0], [19.0, 7.0], [15.0, 10.0], [16.0, 1.0], [8.0, 0.0], [2.0, 18.0], [17.0, 1.0]])
+
+
+def sort_rows(C):
+    return C[np.lexsort(C.T[::-1])]
+
+
+def one_update_results(X):
+    """The centroids (2, d), rows sorted, of one Lloyd update from every pair of distinct data points."""
+    results = []
+    for i in range(len(X)):
+        for j in range(len(X)):
+            if i != j:
+                C = X[[i, j]]
+                results.append(sort_rows(ref.update(X, ref.assign(X, C), C)))
+    return results
+
+
+@pytest.mark.category("correctness")
+def test_num_iters_bounds_the_updates(solution):
+    starts = one_update_results(ITERS_X)
+    for seed in range(60):
+        case = f"7 integer points (7, 2), k=2, k-means++, num_iters=1, seed={seed}"
+        centroids, _ = run(solution, ITERS_X, 2, case, num_iters=1, seed=seed)
+        C = sort_rows(centroids.astype(np.float64))
+        if not any(np.allclose(C, s, rtol=0, atol=1e-6) for s in starts):
+            labels = ref.assign(ITERS_X, C)
+            converged = np.allclose(ref.update(ITERS_X, labels, C), C, rtol=0, atol=1e-6)
+            why = ("they are a converged fixed point: is num_iters ignored?" if converged
+                   else "more than one update?")
+            raise AssertionError(f"centroids {C.tolist()} for {case} are not one Lloyd update away from any two "
+                                 f"starting data points ({why}); with num_iters=1, move each centroid once, to the "
+                                 "mean of the points nearest to it, and stop")
+
+
 @pytest.mark.category("numerical-stability")
 def test_blobs_far_from_the_origin(solution):
     X, truth = blobs(offset=1e5)
@@ -186,12 +299,16 @@ def test_k_equal_to_n_puts_each_point_in_its_own_cluster(solution):
 @pytest.mark.category("edge-case")
 def test_more_clusters_than_distinct_points_kmeanspp(solution):
     """k-means++ covers every distinct point first, then every D(x)^2 is 0: no 0/0, no NaN."""
+    zero_sum = ("0/0: with more clusters than distinct points, once every distinct point holds a centroid every "
+                "D(x)^2 is 0 and so is their sum; draw the next centroid uniformly then (and a cluster left empty by "
+                "two centroids on one point must keep or re-seed its centroid, not average no points)")
+    causes = (SQRT, NEGATIVE_P, EMPTY, ("invalid value", zero_sum), ("divide by zero", zero_sum))
     cases = ((duplicates(), 5, "3 distinct points x 20 copies, k=5"),
              (np.tile([[2.0, -1.0, 0.5]], (30, 1)), 4, "30 identical points, k=4"))
     for X, k, name in cases:
         for seed in (0, 1):
             case = f"{name}, k-means++, seed={seed}"
-            centroids, labels = run(solution, X, k, case, seed=seed)
+            centroids, labels = run(solution, X, k, case, causes=causes, seed=seed)
             assert_close(centroids[labels], X, f"each point's centroid for {case} (every point should sit on "
                          "its centroid)", rtol=1e-12, atol=1e-12)
             assert_fixed_point(X, centroids, labels, case)
@@ -200,24 +317,152 @@ def test_more_clusters_than_distinct_points_kmeanspp(solution):
 @pytest.mark.category("edge-case")
 def test_empty_clusters_from_random_init_stay_finite(solution):
     """Random centroids drawn from heavily duplicated points coincide: some clusters are empty."""
+    empty = ("0/0: random initial centroids drawn from duplicated points coincide, so some clusters are empty, and "
+             "the mean of no points is 0/0; re-seed such a centroid or keep it where it was")
+    causes = (SQRT, EMPTY, ("invalid value", empty), ("divide by zero", empty))
     X = duplicates()
     for seed in (0, 1, 2):
         case = f"3 distinct points x 20 copies, k=5, init='random', seed={seed}"
-        centroids, labels = run(solution, X, 5, case, seed=seed, init="random")
+        centroids, labels = run(solution, X, 5, case, causes=causes, seed=seed, init="random")
         assert_fixed_point(X, centroids, labels, case)
+
+
+# -- the k-means++ draws -----------------------------------------------------------------------------
+
+# Four groups of identical integer points, k=2. k-means++ draws the first centroid uniformly (so a
+# group with probability size / 11) and the second with probability proportional to D(x)^2: from
+# another group, with probability proportional to size * squared distance (never from its own
+# group, where D(x)^2 = 0). From any two starting groups the first assignment is already Lloyd's
+# fixed point (graders/keys/kmeans/test_oracle.py checks it, with a margin), so the clustering
+# returned says which pair of groups k-means++ drew, up to three outcomes whose probabilities are
+# exact. The counts over PP_DRAWS seeds are tested by an exact multinomial test at PP_ALPHA: for a
+# correct solution a false alarm has probability at most 1e-6 by construction. The wrong variants
+# are far out at 400 draws: D(x) instead of D(x)^2 (outcome probabilities .42/.36/.21 against
+# .54/.41/.05) gives p ~ 1e-29, and p < 1e-12 in 1000 of 1000 simulated runs; the farthest point
+# instead of a draw puts every run in one outcome (p ~ 1e-106); scikit-learn's greedy variant (the
+# best of two D(x)^2 draws) p ~ 1e-17, < 4e-8 in 1000 of 1000 runs; uniformly drawn initial points
+# (.23/.24/.53 over different groups, and same-group pairs) are further out still.
+PP_GROUPS = np.array([[35.0, 14.0], [36.0, 89.0], [26.0, 22.0], [84.0, 45.0]])   # (4, 2): A, B, C, D
+PP_SIZES = (3, 1, 6, 1)
+PP_NAMES = "ABCD"
+PP_DRAWS = 400
+PP_ALPHA = 1e-6
+
+
+def kmeanspp_data():
+    """X (11, 2): the groups' points in a fixed shuffled order, and the group of each point (11,)."""
+    group = np.random.default_rng(21).permutation(np.repeat(np.arange(len(PP_SIZES)), PP_SIZES))
+    return PP_GROUPS[group], group
+
+
+def partition_of(labels, group):
+    """The clustering of the groups as a frozenset of frozensets of group ids, None if a group is split."""
+    clusters = {}
+    for g in np.unique(group):
+        got = np.unique(labels[group == g])
+        if got.size != 1:
+            return None
+        clusters.setdefault(int(got[0]), set()).add(int(g))
+    return frozenset(frozenset(c) for c in clusters.values())
+
+
+def describe_partition(partition):
+    return " | ".join("{" + ", ".join(PP_NAMES[g] for g in sorted(c)) + "}" for c in sorted(partition, key=min))
+
+
+def kmeanspp_outcomes():
+    """{clustering: probability} for k-means++ then Lloyd with k=2 on kmeanspp_data()."""
+    X, group = kmeanspp_data()
+    sizes = np.array(PP_SIZES, dtype=float)
+    d2 = ((PP_GROUPS[:, None, :] - PP_GROUPS[None, :, :]) ** 2).sum(axis=-1)        # (4, 4)
+    outcomes = {}
+    for a in range(len(sizes)):
+        weights = sizes * d2[a]                                                       # D(x)^2 of each group
+        for b in np.flatnonzero(weights > 0):
+            _, labels = ref.lloyd(X, PP_GROUPS[[a, b]], 100)
+            key = partition_of(labels, group)
+            outcomes[key] = outcomes.get(key, 0.0) + sizes[a] / sizes.sum() * weights[b] / weights.sum()
+    return outcomes
+
+
+def multinomial_p_value(counts, probs):
+    """Exact p-value of `counts` (3 cells) under multinomial(sum(counts), probs): the probability of
+    every outcome at most as likely as the observed one."""
+    n = int(sum(counts))
+    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    a, b = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    a, b = a[a + b <= n], b[a + b <= n]
+    c = n - a - b
+    log_p = np.log(probs)
+
+    def log_pmf(a, b, c):
+        return log_fact[n] - log_fact[a] - log_fact[b] - log_fact[c] + a * log_p[0] + b * log_p[1] + c * log_p[2]
+
+    every, observed = log_pmf(a, b, c), log_pmf(*counts)
+    return float(np.exp(every[every <= observed + 1e-9]).sum())
+
+
+@pytest.mark.category("statistics")
+def test_kmeanspp_draws_with_probability_proportional_to_squared_distance(solution):
+    X, group = kmeanspp_data()
+    outcomes = kmeanspp_outcomes()
+    keys = sorted(outcomes, key=describe_partition)
+    groups = ", ".join(f"{PP_NAMES[g]}: {n} x {tuple(int(v) for v in PP_GROUPS[g])}" for g, n in enumerate(PP_SIZES))
+    data = f"4 groups of identical points ({groups}), k=2, k-means++"
+    counts = dict.fromkeys(keys, 0)
+    for seed in range(PP_DRAWS):
+        case = f"{data}, seed={seed}"
+        _, labels = call_kmeans(solution, X, 2, case, seed=seed)
+        labels = assert_shape(as_array(labels, f"the labels for {case}"), (len(X),), f"the labels for {case}")
+        key = partition_of(labels, group)
+        if key not in counts:
+            found = "a group of identical points split" if key is None else describe_partition(key)
+            raise AssertionError(
+                f"clustering {found} for {case}; k-means++ then Lloyd can only end at "
+                f"{' or '.join(describe_partition(k) for k in keys)} here: the second centroid must come from "
+                "another group (a copy of a chosen point has D(x)^2 = 0, so it is never drawn), and from two "
+                "different groups the first assignment is already final (see the correctness tests if yours is not)")
+        counts[key] += 1
+    observed = [counts[k] for k in keys]
+    probs = [outcomes[k] for k in keys]
+    p_value = multinomial_p_value(observed, probs)
+    if p_value < PP_ALPHA:
+        detail = "; ".join(f"{describe_partition(k)}: observed {counts[k]}, expected {PP_DRAWS * outcomes[k]:.1f}"
+                           for k in keys)
+        raise AssertionError(
+            f"the k-means++ draws do not follow the k-means++ distribution for {data}, seeds 0 to {PP_DRAWS - 1}: "
+            f"{detail}; exact multinomial p = {p_value:.2g} (< {PP_ALPHA:g}). The first centroid is a data point "
+            "drawn uniformly, each next one a data point drawn with probability proportional to D(x)^2, its "
+            "SQUARED distance to the nearest centroid chosen so far (not D(x), not the farthest point, not the "
+            "best of several draws)")
+
+
+def found_the_blobs(centroids, labels, X, truth):
+    """Whether (centroids, labels) is the true clustering of blobs X, the centroids their means."""
+    try:
+        labels = np.asarray(labels).astype(np.int64)
+        perm = true_cluster_of(labels, truth, "blobs")
+        assert_close(centroids[perm], blob_means(X, truth), "blobs", rtol=1e-5, atol=1e-6 * np.abs(X).max())
+        return True
+    except (AssertionError, ValueError, TypeError, IndexError):
+        return False
 
 
 @pytest.mark.category("dtype")
 def test_centroids_keep_the_dtype_of_x(solution):
-    X, truth = blobs()
-    case = "five well-separated float32 blobs, k=5"
-    centroids, labels = run(solution, X.astype(np.float32), 5, case)
-    assert_dtype(centroids, np.float32, f"the centroids for {case}")
-    perm = true_cluster_of(labels, truth, case)
-    expected = blob_means(X.astype(np.float32), truth)
-    assert_close(centroids[perm], expected, f"the centroids for {case}", rtol=1e-5, atol=1e-6 * np.abs(X).max())
-    centroids, _ = run(solution, X, 5, "five float64 blobs, k=5")
-    assert_dtype(centroids, np.float64, "the centroids for five float64 blobs, k=5")
+    # Integer-valued blobs 1000 apart: exact arithmetic and one centroid per blob for any correct
+    # solution; only the dtype of the centroids is looked at.
+    X, truth = integer_blobs()
+    for dtype in (np.float32, np.float64):
+        Xd = X.astype(dtype)
+        case = f"five well-separated integer-valued {np.dtype(dtype)} blobs (200, 3), k=5"
+        centroids, labels = call_kmeans(solution, Xd, 5, case)
+        centroids = as_array(centroids, f"the centroids for {case}")
+        if centroids.dtype != np.dtype(dtype):
+            also = ("" if found_the_blobs(centroids, labels, Xd, truth)
+                    else "; the clustering is wrong too: see the correctness tests")
+            raise AssertionError(f"dtype {centroids.dtype} for the centroids for {case}; expected {np.dtype(dtype)} "
+                                 f"(the dtype of X){also}")
 
 
 @pytest.mark.category("errors")
@@ -247,33 +492,57 @@ def test_unknown_init_raises(solution):
             raise AssertionError(f"no ValueError for init={init!r}")
 
 
+def identical(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc")
+
+
 @pytest.mark.category("determinism")
 def test_same_seed_gives_identical_results(solution):
-    X = overlapping(n=200, d=2, seed=6)
+    X = integer_points(200, 2, seed=6, span=40)                          # distinct points, exact arithmetic
     for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
-        case = f"overlapping Gaussians (200, 2), k=6, {kwargs}, called twice"
-        c1, l1 = run(solution, X, 6, case, **kwargs)
-        c2, l2 = run(solution, X, 6, case, **kwargs)
-        if not (np.array_equal(c1, c2) and np.array_equal(l1, l2)):
-            raise AssertionError(
-                f"two calls with the same arguments gave different results for {case}: "
-                f"{int((l1 != l2).sum())} of {len(l1)} labels differ, centroids differ by up to "
-                f"{np.abs(c1.astype(float) - c2.astype(float)).max():.3g} (seed your own np.random.default_rng(seed))")
+        case = f"200 distinct integer points (200, 2), k=6, {kwargs}, called twice"
+        c1, l1 = call_kmeans(solution, X, 6, case, **kwargs)
+        c2, l2 = call_kmeans(solution, X, 6, case, **kwargs)
+        if not (identical(c1, c2) and identical(l1, l2)):
+            c1, l1, c2, l2 = (np.asarray(a) for a in (c1, l1, c2, l2))
+            labels = (f"{int((l1 != l2).sum())} of {l1.size} labels differ" if l1.shape == l2.shape
+                      else f"labels of shapes {l1.shape} and {l2.shape}")
+            centroids = (f"centroids differ by up to {np.nanmax(np.abs(c1.astype(float) - c2.astype(float))):.3g}"
+                         if c1.shape == c2.shape and c1.size else f"centroids of shapes {c1.shape} and {c2.shape}")
+            raise AssertionError(f"two calls with the same arguments gave different results for {case}: {labels}, "
+                                 f"{centroids} (seed your own np.random.default_rng(seed))")
+
+
+@pytest.mark.category("determinism")
+def test_global_random_state_is_not_used(solution, make):
+    X = integer_points(60, 2, seed=9)                                    # distinct points, exact arithmetic
+    watch = make("toys.common:GlobalRandomWatch")
+    for init in ("k-means++", "random"):
+        for seed in (0, 1):
+            call_kmeans(solution, X, 4, f"60 distinct integer points (60, 2), k=4, init={init!r}, seed={seed}",
+                        init=init, seed=seed)
+    touched = watch.touched()
+    if touched:
+        raise AssertionError(f"kmeans used or reseeded the global {' and '.join(touched)} state (60 distinct integer "
+                             "points (60, 2), k=4, init 'k-means++' and 'random', seeds 0 and 1): draw from a "
+                             "generator of your own, rng = np.random.default_rng(seed); np.random.seed(seed) would "
+                             "also reset the caller's random stream")
 
 
 @pytest.mark.category("side-effects")
 def test_x_is_not_modified(solution):
     for dtype in (np.float64, np.float32):
-        X = overlapping(n=100, d=3, seed=7).astype(dtype)
+        X = integer_points(100, 3, seed=7).astype(dtype)                # distinct points, exact arithmetic
         for init in ("k-means++", "random"):
-            case = f"overlapping Gaussians (100, 3) {np.dtype(dtype)}, k=4, init={init!r}"
+            case = f"100 distinct integer points (100, 3) {np.dtype(dtype)}, k=4, init={init!r}"
             _, args_after, _ = solution.kmeans.with_inputs(X, 4, init=init)
             assert_unchanged(args_after[0], X, "X", case)
 
 
 @pytest.mark.category("memory")
 def test_large_input_without_an_n_k_d_array(solution):
-    X = np.random.default_rng(8).standard_normal((200_000, 32), dtype=np.float32)  # 25.6 MB
+    # Integer-valued (exact arithmetic at the data points): this test only looks at the memory.
+    X = np.random.default_rng(8).integers(-8, 8, (200_000, 32)).astype(np.float32)   # 25.6 MB
     case = "X (200000, 32) float32, k=64, init='random', num_iters=1 (an (N, k, d) array would be 1.6 GB)"
-    centroids, _ = run(solution, X, 64, case, num_iters=1, init="random")
-    assert_dtype(centroids, np.float32, f"the centroids for {case}")
+    call_kmeans(solution, X, 64, case, num_iters=1, init="random")

@@ -29,7 +29,7 @@ def _flatten(logits, labels, ignore_index):
 
 def cross_entropy(logits, labels, ignore_index=None):
     logits, labels, valid = _flatten(logits, labels, ignore_index)
-    n = valid.sum()
+    n = int(valid.sum())
     logp = log_softmax(logits[valid])
     nll = -logp[np.arange(n), labels[valid]]
     return float(nll.sum() / n)
@@ -38,7 +38,7 @@ def cross_entropy(logits, labels, ignore_index=None):
 def cross_entropy_grad(logits, labels, ignore_index=None):
     shape = logits.shape
     logits, labels, valid = _flatten(logits, labels, ignore_index)
-    n = valid.sum()
+    n = int(valid.sum())
     grad = np.zeros_like(logits)
     rows = np.flatnonzero(valid)
     grad[rows] = softmax(logits[rows])

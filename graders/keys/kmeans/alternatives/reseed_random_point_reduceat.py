@@ -1,8 +1,8 @@
 """Correct, another policy: empty clusters re-seeded at a random data point far from its
-centroid (drawn from the seeded generator); "greedy" k-means++ as in scikit-learn (several
-candidates drawn by D(x)^2 per step, the one lowering the potential most is kept); the random
-init draws centroids uniformly with replacement from the data; centroid update by sorting and
-np.add.reduceat; float64 inside."""
+centroid (drawn from the seeded generator); k-means++ keeps the potential (the D(x)^2 of every
+point) and draws each next centroid from it with rng.choice; the random init draws centroids
+uniformly with replacement from the data; centroid update by sorting and np.add.reduceat; float64
+inside."""
 
 import numpy as np
 
@@ -19,21 +19,15 @@ def init_centroids(X, k, rng, init="random"):
     n = len(X)
     if init == "random":
         return X[rng.integers(0, n, size=k)].copy()
-    trials = 2 + int(np.log(k))
     C = [X[rng.integers(n)]]
     _, pot = nearest(X, np.array(C))
     for _ in range(1, k):
         if pot.sum() <= 0:
             C.append(X[rng.integers(n)])
             continue
-        cands = rng.choice(n, size=trials, p=pot / pot.sum())
-        best_pot, best_c = None, None
-        for c in cands:
-            new_pot = np.minimum(pot, ((X - X[c]) ** 2).sum(1))
-            if best_pot is None or new_pot.sum() < best_pot.sum():
-                best_pot, best_c = new_pot, c
-        C.append(X[best_c])
-        pot = best_pot
+        c = rng.choice(n, p=pot / pot.sum())
+        C.append(X[c])
+        pot = np.minimum(pot, ((X - X[c]) ** 2).sum(1))
     return np.array(C)
 
 
