@@ -151,6 +151,24 @@ class ModeRecorder:
         return len(calls), sum(calls)
 
 
+class InputRecorder:
+    """Records the token ids of every call of `model` (model(idx) or model.forward(idx))."""
+
+    def __init__(self, model):
+        self.inputs = []
+        original = model.forward
+
+        def recording_forward(idx, *args, **kwargs):
+            self.inputs.append(idx.detach().clone())
+            return original(idx, *args, **kwargs)
+
+        model.forward = recording_forward             # an instance attribute wins over the class's method
+
+    def recorded(self):
+        """The recorded inputs, oldest first, each (B, T)."""
+        return list(self.inputs)
+
+
 # -- a textbook training step on a copy of the model ------------------------------------------------
 
 class TextbookTrainer:
