@@ -28,7 +28,7 @@ WORKER_ROOT = Path(__file__).resolve().parent  # holds kataworker/, the worker's
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker import main; main(*map(int, sys.argv[2:]))"
 OUTPUT_KEPT_BYTES = 4096
 PRINTED_LINES = 5        # of what the solution printed, shown with a timeout or a crash
-HUNG_RETRY_S = 1.0       # a function that timed out once gets this long in later tests
+HUNG_RETRY_S = 0.5       # a function that timed out once gets this long in later tests
 PR_SET_PDEATHSIG = 1     # prctl(2): the signal a process gets when its parent dies
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -436,7 +436,9 @@ def _wrap(proxy, value):
 
 
 class InProcess:
-    """The benchmark's baseline: the solution imported into the judge itself, no isolation.
+    """The benchmark's baseline: the solution imported into the judge itself, no process and no
+    sandbox; requests and replies still go through the wire's encoding, so objects the solution
+    builds come back as handles exactly as from a worker.
 
     Same interface as `Worker`; never used for grading a learner (nothing protects the judge)."""
 
@@ -452,12 +454,14 @@ class InProcess:
         return self.request({"op": "load", "path": str(self.solution_path)}, timeout)
 
     def request(self, message, timeout):
+        message = _through_the_wire(wire.encode(message))
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
             try:
-                return worker.handle_request(message, self.state)
+                value = worker.handle_request(message, self.state)
             except Exception as e:
                 raise _raised(worker.describe(e)) from None
+        return _through_the_wire(wire.encode(value, to_handle=lambda obj: worker.keep(obj, self.state)))
 
     def release(self, timeout):
         self.state["kept"].clear()
@@ -467,3 +471,15 @@ class InProcess:
 
     def printed(self):
         return "", 0
+
+
+def _through_the_wire(message):
+    """Encoded bytes -> the value, decoded as `Worker` decodes a reply off its pipe."""
+    view = memoryview(message)
+
+    def read_exact(n):
+        nonlocal view
+        chunk, view = bytes(view[:n]), view[n:]
+        return chunk
+
+    return wire.read_message(read_exact)

@@ -45,7 +45,7 @@ def main(request_fd, reply_fd):
         except BaseException as e:  # the solution may raise anything, SystemExit included
             reply = {"raised": describe(e)}
         try:
-            data = wire.encode(reply, to_handle=lambda obj: _keep(obj, state))
+            data = wire.encode(reply, to_handle=lambda obj: keep(obj, state))
         except Exception as e:
             data = wire.encode({"raised": describe(e, note="the solution returned a value that cannot be graded: ")})
         sys.stdout.flush()  # what the solution printed reaches the judge's capture before the reply
@@ -74,7 +74,7 @@ def handle_request(request, state):
         state["kept"].clear()
         return None
     if op == "build":
-        return _keep(_build(request["make"], state), state)
+        return keep(_build(request["make"], state), state)
     args = [_build(a, state) for a in request["args"]]
     kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
     if request.get("repeat"):  # n calls with the same arguments (one rng object advancing through them)
@@ -135,7 +135,8 @@ def _build(value, state):
     return value
 
 
-def _keep(obj, state):
+def keep(obj, state):
+    """Keep `obj` in the worker for later requests -> its Handle."""
     handle = wire.Handle(len(state["kept"]) + 1, type(obj).__name__)
     while handle.id in state["kept"]:
         handle.id += 1
