@@ -145,9 +145,10 @@ def test_nothing_the_solution_started_outlives_the_grade(probe_root, tmp_path):
 
 @needs_sandbox
 def test_signals_cannot_reach_the_judge(probe_root, tmp_path):
-    solution = attack("signals_the_judge", tmp_path / "s")
-    result, _, elapsed = grade(solution, probe_root, tmp_path / "r.json")
-    assert result["status"] == "passed" and elapsed < 20
+    """Inside the sandbox the parent is the PID namespace's init, which ignores them."""
+    out = tmp_path / "r.json"
+    result, proc, elapsed = grade(attack("signals_the_judge", tmp_path / "s"), probe_root, out)
+    assert result["status"] == "passed" and proc.returncode == 0 and elapsed < 20
 
 
 @needs_sandbox

@@ -1,5 +1,5 @@
-"""Stops its parent (the judge, without a sandbox) with SIGSTOP, and tries SIGKILL on every pid it
-can see; then answers correctly."""
+"""Signals its parent, which is the judge when there is no sandbox: SIGSTOP would freeze the grade
+for ever, SIGKILL would leave no result. Then answers correctly."""
 import os
 import signal
 
@@ -7,9 +7,9 @@ from correct import add, check_positive  # noqa: F401
 
 
 def echo(x):
-    for pid in {os.getppid(), os.getpgid(0)}:
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
         try:
-            os.kill(pid, signal.SIGSTOP)
+            os.kill(os.getppid(), sig)
         except OSError:
             pass
     return x
