@@ -74,6 +74,26 @@ def _bench(args, katas, paths, ids, nox, spawners):
             t_nox = median_seconds(lambda: _run(nox_command), args.repeat)
             line += f"{t_nox:>9.3f}s{t_nox - t_cmd:>+9.3f}s"
         print(line, flush=True)
+    if "bpe" in ids:
+        bench_bpe_trainers()
+
+
+def bench_bpe_trainers(n_bytes=100_000, vocab_size=512):
+    """The bpe kata's point: the incremental reference trainer against the naive one that recounts
+    every pair of the whole text after each merge, on the speed test's text (one run each)."""
+    from graders.keys.bpe import naive, reference
+    from graders.keys.bpe.corpus import english_like_text
+
+    text = english_like_text(n_bytes)
+    times = {}
+    for name, trainer in (("incremental (reference)", reference.train_bytes), ("naive recount", naive.train_bytes)):
+        started = time.perf_counter()
+        merges = trainer(text, vocab_size)
+        times[name] = time.perf_counter() - started
+    same = "the same merges" if merges == reference.train_bytes(text, vocab_size) else "DIFFERENT merges"
+    (t_ref, t_naive) = times.values()
+    print(f"bpe train_bytes, {n_bytes // 1000} kB to vocab {vocab_size}: incremental {t_ref:.2f} s, "
+          f"naive {t_naive:.2f} s: {t_naive / t_ref:.0f}x ({same})", flush=True)
 
 
 def _run(command):

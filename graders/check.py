@@ -4,6 +4,7 @@ Every helper takes `case`, a few words naming the input ("a fully masked query r
 raises AssertionError with a message a learner can act on.
 """
 
+import math
 from contextlib import contextmanager
 
 import numpy as np
@@ -132,3 +133,35 @@ def classic_cause(hint, raised=("RuntimeWarning",)):
             raise
         where = f"\n{e.traceback.rstrip()}" if e.traceback else ""
         raise AssertionError(f"the solution raised {e}: {hint}{where}") from None
+
+
+@contextmanager
+def classic_causes(*causes, raised=("RuntimeWarning", "ValueError", "IndexError")):
+    """`classic_cause` with the hint picked by what the solution raised: `causes` are (words, hint)
+    pairs, the first whose words occur in the warning or exception names the cause; anything else
+    the solution raises passes through unchanged."""
+    try:
+        yield
+    except SolutionRaised as e:
+        hint = next((hint for words, hint in causes if words in str(e)), None)
+        if hint is None:
+            raise
+        with classic_cause(hint, raised=raised):
+            raise e
+
+
+def chi2_sf(x, df):
+    """P(X >= x) for X ~ chi-square with an integer df >= 1: the regularized upper incomplete gamma
+    Q(df/2, x/2) in closed form (a finite sum for even df; erfc plus a finite sum for odd df)."""
+    h = x / 2.0
+    if df % 2 == 0:                                   # exp(-h) * sum_{i < df/2} h^i / i!
+        term = total = 1.0
+        for i in range(1, df // 2):
+            term *= h / i
+            total += term
+        return math.exp(-h) * total
+    total, term = math.erfc(math.sqrt(h)), math.sqrt(h) / math.gamma(1.5)
+    for i in range(1, (df + 1) // 2):                 # + exp(-h) * sum_{i <= (df-1)/2} h^(i-1/2) / Gamma(i+1/2)
+        total += math.exp(-h) * term
+        term *= h / (i + 0.5)
+    return total

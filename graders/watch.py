@@ -101,8 +101,12 @@ class Grade:
 
 def serve(root, kata, out, sandbox):
     """The child's side: import everything grading needs, wait for a line on stdin, then grade."""
+    import importlib
+
     from graders.__main__ import main
-    import graders.grade, graders.plugin, pytest  # noqa: E401,F401 - warm imports before the go
+
+    for module in ("graders.grade", "graders.plugin", "pytest", "numpy"):  # warm imports before the go
+        importlib.import_module(module)
 
     if not sys.stdin.readline():
         return

@@ -46,7 +46,7 @@ def test_a_good_verdict_is_printed_as_a_table(attempt, tmp_path):
 def test_a_bad_reviewer_gives_one_clear_message_and_no_scores(attempt, reviewer, words):
     proc = review(attempt, reviewer)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert f"No review: " in proc.stdout and words in proc.stdout and "Nothing was scored" in proc.stdout
+    assert "No review: " in proc.stdout and words in proc.stdout and "Nothing was scored" in proc.stdout
     assert "/4" not in proc.stdout
 
 

@@ -21,12 +21,11 @@ on a mask with fully masked rows by design, it is those rows).
 """
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
-from graders.check import as_array, assert_close, assert_shape, assert_unchanged, classic_cause
+from graders.check import as_array, assert_close, assert_shape, assert_unchanged, classic_causes
 from graders.keys.attention import reference as ref
 from graders.session import SolutionRaised
 
@@ -71,21 +70,6 @@ def dead_rows(mask_kind):
             "is NaN (or the sum is 0 and 0/0 is NaN); give such rows finite scores before the softmax (or skip "
             "them) and output zeros there")
     return (("invalid value", hint), ("divide by zero", hint))
-
-
-@contextmanager
-def classic_causes(*causes, raised=("RuntimeWarning", "ValueError", "IndexError")):
-    """`classic_cause` with the hint picked by what the solution raised: `causes` are (words, hint)
-    pairs, the first whose words occur in the warning or exception names the cause; anything
-    else the solution raises passes through unchanged."""
-    try:
-        yield
-    except SolutionRaised as e:
-        hint = next((hint for words, hint in causes if words in str(e)), None)
-        if hint is None:
-            raise
-        with classic_cause(hint, raised=raised):
-            raise e
 
 
 # -- inputs and checks ------------------------------------------------------------------------------

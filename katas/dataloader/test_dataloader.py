@@ -36,13 +36,12 @@ are given with their probabilities where they are checked; all are below 1e-10 e
 chi-square's 1e-7.
 """
 
-import math
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from graders.check import classic_cause
+from graders.check import chi2_sf, classic_cause
 from graders.session import SolutionOutOfMemory, SolutionTimeout
 
 # (n, world_size, batch_size): n divisible by world_size or not, samples per rank divisible by
@@ -545,17 +544,6 @@ def test_items_are_fetched_only_when_needed(solution, make):
 
 POSITION_ALPHA = 1e-7
 POSITION_EPOCHS = 2000
-
-
-def chi2_sf(x, df):
-    """P(X >= x) for X ~ chi-square with integer df: the regularised upper incomplete gamma Q(df/2, x/2),
-    built up from Q(1/2) = erfc(sqrt(h)) or Q(1) = exp(-h) by Q(s + 1) = Q(s) + h^s e^-h / Gamma(s + 1)."""
-    h = x / 2.0
-    s, q = (0.5, math.erfc(math.sqrt(h))) if df % 2 else (1.0, math.exp(-h))
-    while s < df / 2.0:
-        q += math.exp(s * math.log(h) - h - math.lgamma(s + 1))
-        s += 1.0
-    return q
 
 
 @pytest.mark.category("statistics")

@@ -18,14 +18,12 @@ mean, k-means++ dividing by a zero sum, the sqrt of a distance rounded below 0) 
 that cause.
 """
 
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
-from graders.check import as_array, assert_close, assert_finite, assert_shape, assert_unchanged, classic_cause
+from graders.check import as_array, assert_close, assert_finite, assert_shape, assert_unchanged, classic_causes
 from graders.keys.kmeans import reference as ref
-from graders.session import SolutionRaised
 
 # -- the classic causes of what a solution may raise -------------------------------------------------
 
@@ -41,21 +39,6 @@ ZERO_DIV = ("0/0: an empty cluster's mean (a sum over no points divided by a cou
             "centroid), or k-means++ dividing by a sum of D(x)^2 that is 0 (every point on a chosen centroid: draw "
             "uniformly then)")
 CAUSES = (SQRT, NEGATIVE_P, EMPTY, ("invalid value", ZERO_DIV), ("divide by zero", ZERO_DIV))
-
-
-@contextmanager
-def classic_causes(*causes, raised=("RuntimeWarning", "ValueError")):
-    """`classic_cause` with the hint picked by what the solution raised: `causes` are (words, hint)
-    pairs, the first whose words occur in the warning or exception names the cause; anything
-    else the solution raises passes through unchanged."""
-    try:
-        yield
-    except SolutionRaised as e:
-        hint = next((hint for words, hint in causes if words in str(e)), None)
-        if hint is None:
-            raise
-        with classic_cause(hint, raised=raised):
-            raise e
 
 
 # -- data -------------------------------------------------------------------------------------------

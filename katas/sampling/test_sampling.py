@@ -35,7 +35,7 @@ import math
 import numpy as np
 import pytest
 
-from graders.check import assert_equal, assert_scalar_close, classic_cause
+from graders.check import assert_equal, assert_scalar_close, chi2_sf, classic_cause
 from graders.kataworker.toys.sampling import HashLM, ScriptedLM
 from graders.keys.sampling import reference as ref
 
@@ -45,22 +45,6 @@ OVERFLOW = "exp() overflowed: subtract the max logit (after dividing by the temp
 
 
 # -- statistics helpers ---------------------------------------------------------------------------------
-
-def chi2_sf(x, df):
-    """P(X >= x) for X ~ chi-square with an integer df >= 1 (closed forms of the upper incomplete gamma)."""
-    h = x / 2.0
-    if df % 2 == 0:                                   # exp(-h) * sum_{i < df/2} h^i / i!
-        term = total = 1.0
-        for i in range(1, df // 2):
-            term *= h / i
-            total += term
-        return math.exp(-h) * total
-    total, term = math.erfc(math.sqrt(h)), math.sqrt(h) / math.gamma(1.5)
-    for i in range(1, (df + 1) // 2):                 # + exp(-h) * sum_{i <= (df-1)/2} h^(i-1/2) / Gamma(i+1/2)
-        total += math.exp(-h) * term
-        term *= h / (i + 0.5)
-    return total
-
 
 def as_token(value, V, case):
     """A sampled token must be an int (Python or NumPy) in [0, V)."""

@@ -23,15 +23,13 @@ chosen for the test's input (an overflow at logits of 1e4 is a missing max shift
 """
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 from graders.check import (as_array, assert_close, assert_finite, assert_scalar_close, assert_shape,
-                           assert_unchanged, classic_cause)
+                           assert_unchanged, classic_causes)
 from graders.keys.softmax import reference as ref
-from graders.session import SolutionRaised
 
 PROB64 = dict(rtol=1e-10, atol=1e-14)    # probabilities and gradients, float64
 LOGP64 = dict(rtol=1e-10, atol=1e-12)    # log-probabilities of logits O(1), float64
@@ -52,8 +50,8 @@ LOG_OF_ZERO = ("log(0): log_softmax computed as log(softmax(x)) (a probability t
 def overflow_causes(big):
     """For logits of magnitude `big` in rows far apart: an overflow is a missing max shift (it comes
     first, at exp), a 0/0 after that a max taken over the whole array, a log(0) as in LOG_OF_ZERO."""
-    far = (f"0/0: a row far below the array's overall max underflows to all zeros; subtract the max of each row "
-           f"(keepdims=True), not the max of the whole array")
+    far = ("0/0: a row far below the array's overall max underflows to all zeros; subtract the max of each row "
+           "(keepdims=True), not the max of the whole array")
     return (("overflow", f"exp of logits near {big:g} overflows: subtract the max of each row (keepdims=True) before "
                          "exp, in softmax and inside the logsumexp of log_softmax alike"),
             ("divide by zero encountered in log", LOG_OF_ZERO), ("invalid value", far), ("divide by zero", far),
@@ -84,21 +82,6 @@ MASKED_VOCAB = (
     ("invalid value", "a NaN from the -inf logits: -inf - (-inf), or (-inf) * 0; subtract each row's max (finite here: "
                       "every row has finite logits) and gather log-probabilities by indexing"),
     KEEPDIMS)
-
-
-@contextmanager
-def classic_causes(*causes, raised=("RuntimeWarning", "ValueError", "IndexError")):
-    """`classic_cause` with the hint picked by what the solution raised: `causes` are (words, hint)
-    pairs, the first whose words occur in the warning or exception names the cause; anything
-    else the solution raises passes through unchanged."""
-    try:
-        yield
-    except SolutionRaised as e:
-        hint = next((hint for words, hint in causes if words in str(e)), None)
-        if hint is None:
-            raise
-        with classic_cause(hint, raised=raised):
-            raise e
 
 
 # -- inputs and checks ------------------------------------------------------------------------------

@@ -31,12 +31,11 @@ Nothing here is a floating-point comparison: tokens are integers, probabilities 
 expected counts.
 """
 
-import math
 
 import numpy as np
 import pytest
 
-from graders.check import assert_equal, assert_unchanged, classic_cause
+from graders.check import assert_equal, assert_unchanged, chi2_sf, classic_cause
 from graders.kataworker.toys.speculative import ToyDraft, ToyTarget
 
 ALPHA = 1e-7  # per chi-square check; 10 checks in the kata -> a correct solution fails < 1e-6 of grades
@@ -110,23 +109,6 @@ def run_steps(solution, n, prefix, draft, target, k, rng, case):
 
 
 # -- statistics ------------------------------------------------------------------------------------
-
-def chi2_sf(x, df):
-    """P(chi-square with df degrees of freedom > x), exact closed forms of the regularized upper
-    incomplete gamma Q(df/2, x/2) for integer df (checked against torch in test_oracle.py)."""
-    y = x / 2.0
-    if df % 2 == 0:
-        term, total = 1.0, 1.0                                 # sum_{i < df/2} y^i / i!
-        for i in range(1, df // 2):
-            term *= y / i
-            total += term
-        return math.exp(-y) * total
-    total, term = math.erfc(math.sqrt(y)), math.sqrt(y) / math.gamma(1.5)
-    for i in range(df // 2):                                   # + e^-y sum_{i < (df-1)/2} y^(i+1/2) / G(i+3/2)
-        total += math.exp(-y) * term
-        term *= y / (i + 1.5)
-    return total
-
 
 def assert_distribution(samples, expected, what, case):
     """samples: list of hashable outcomes; expected: {outcome: probability}. Fails if an outcome of

@@ -45,7 +45,7 @@ import math
 import numpy as np
 import pytest
 
-from graders.check import as_array, assert_equal, assert_shape
+from graders.check import as_array, assert_equal, assert_shape, chi2_sf
 from graders.session import SolutionRaised
 
 TOYS = "toys.tiny_transformer"
@@ -180,23 +180,6 @@ def train(solution, make, model, language, steps, length, held_out, predictable,
 
 
 # -- statistics ------------------------------------------------------------------------------------
-
-def chi2_sf(x, dof):
-    """P(chi-square with integer dof > x): the regularized upper incomplete gamma Q(dof/2, x/2) in closed
-    form (a finite sum for even dof; erfc plus a finite sum for odd dof)."""
-    h = x / 2.0
-    if dof % 2 == 0:
-        term = total = 1.0
-        for i in range(1, dof // 2):
-            term *= h / i
-            total += term
-        return math.exp(-h) * total
-    total, term = math.erfc(math.sqrt(h)), math.sqrt(h) / math.gamma(1.5)
-    for i in range((dof - 1) // 2):
-        total += math.exp(-h) * term
-        term *= h / (i + 1.5)
-    return total
-
 
 def assert_follows(samples, probs, case):
     """Pearson chi-square of token samples against probabilities (V,), cells with < 50 expected
