@@ -2,6 +2,7 @@
 (nox sessions call these)."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -106,6 +107,9 @@ def main(argv=None):
     except (UsageError, GraderError, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
+    except BrokenPipeError:  # the output went to a pager or `head` that has closed: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

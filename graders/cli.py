@@ -136,16 +136,18 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
     store = load_progress(paths, reporter)
     ready = set(ready_katas(katas, paths))
     now = time.time()
-    rows = [("kata", "asked", "level", "target", "latest", "best", "best time", "due")]
+    rows = [("kata", "asked", "level", "target", "latest", "best", "best time", "due", "where")]
     for kata in katas.values():
+        where = ", ".join(kata.companies)
         if kata.id not in ready:
-            rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", "coming soon", "", "", ""))
+            rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", "coming soon", "", "", "",
+                         where))
             continue
         record = store.katas.get(kata.id)
         rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min",
                      latest_words(paths, kata.id, record), best_words(record), best_time_words(record, kata),
-                     due_words(record.due, now) if record and record.due else ""))
-    print(table(rows, shutil.get_terminal_size((100, 24)).columns))
+                     due_words(record.due, now) if record and record.due else "", where))
+    print(table(rows, shutil.get_terminal_size((100, 24)).columns, drop_order=(2, 6, 7, 5)))  # level, times, due, best
     return 0
 
 
@@ -196,15 +198,21 @@ def next_due_kata(store, katas, ready, now, exclude=None):
     return choice.id if choice else None
 
 
-def table(rows, width):
-    """Rows of cells as aligned columns; the widest columns from the right are dropped until it fits."""
+def table(rows, width, drop_order=()):
+    """Rows of cells as aligned columns fitting `width`: the last column is cut to fit, or dropped,
+    and then the columns of `drop_order` (indices), in that order, until it fits."""
     keep = [*range(len(rows[0]))]
+    drop = [len(rows[0]) - 1, *drop_order]
     while True:
         widths = {i: max(len(r[i]) for r in rows) for i in keep}
-        if sum(widths.values()) + 2 * (len(keep) - 1) <= width or len(keep) <= 4:
+        room = width - sum(widths[i] + 2 for i in keep[:-1])   # what the last column may use
+        if room >= min(widths[keep[-1]], 12) or not drop:
             break
-        keep.remove(max(keep[1:], key=lambda i: (widths[i], i)))
-    return "\n".join("  ".join(r[i].ljust(widths[i]) for i in keep).rstrip() for r in rows)
+        keep.remove(drop.pop(0))
+    last = keep[-1]
+    cut = lambda text: text if len(text) <= room else text[:max(0, room - 3)] + "..."  # noqa: E731
+    return "\n".join("  ".join(cut(r[i]) if i == last else r[i].ljust(widths[i]) for i in keep).rstrip()
+                     for r in rows)
 
 
 def bench(args, katas):
