@@ -20,13 +20,21 @@ from graders.session import InProcess, Spawner
 
 
 def median_seconds(run, repeat):
-    run()  # warm-up: imports, caches
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
+    return median_seconds_of({"run": run}, repeat)["run"]
+
+
+def median_seconds_of(runs, repeat):
+    """{name: run} -> {name: median seconds}; the runs take turns, so a busy spell of the machine
+    falls on all of them alike, and each is warmed up once first (imports, caches)."""
+    for run in runs.values():
         run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    times = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def check_passed(result):
@@ -57,10 +65,11 @@ def _bench(args, katas, paths, ids, nox, spawners):
     print(header + (f"{'cmd: python':>13}{'cmd: nox':>10}{'nox adds':>10}" if args.commands else ""))
     for kata_id in ids:
         kata, reference = katas[kata_id], paths.reference(kata_id)
-        times = {name: median_seconds(lambda: check_passed(grade(kata, paths, reference, spawner=spawner)), args.repeat)
-                 for name, spawner in spawners.items()}
-        t_bare = median_seconds(lambda: check_passed(grade(kata, paths, reference, backend=InProcess(reference))),
-                                args.repeat)
+        runs = {name: (lambda spawner=spawner: check_passed(grade(kata, paths, reference, spawner=spawner)))
+                for name, spawner in spawners.items()}
+        runs["bare"] = lambda: check_passed(grade(kata, paths, reference, backend=InProcess(reference)))
+        times = median_seconds_of(runs, args.repeat)
+        t_bare = times["bare"]
         t_iso = times.get("sandboxed", times["unsandboxed"])
         cost = f"{(t_iso - times['unsandboxed']) * 1000:>+8.0f}ms" if "sandboxed" in times else f"{'none':>10}"
         line = f"{kata_id:<18}{t_iso:>9.3f}s{t_bare:>9.3f}s{t_iso / t_bare - 1:>+10.0%}{cost}"

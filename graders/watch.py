@@ -30,6 +30,8 @@ def watch(args, katas):
         print(f"No attempt at {solution} yet: nox -s start -- {args.kata}")
         return 1
     reporter = Reporter()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where SIGINT came in ignored
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"Watching {solution.relative_to(paths.root)}: every save is graded. Ctrl-C to stop.", flush=True)
     with tempfile.TemporaryDirectory(prefix="kata-watch-") as scratch:
         spare, running, seen, runs = None, None, None, 0

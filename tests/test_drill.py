@@ -4,9 +4,11 @@ real file saves."""
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from types import SimpleNamespace
 
@@ -189,30 +191,39 @@ def test_interview_counts_down_grades_and_asks_the_follow_ups(probe_root):
 
 def test_the_watcher_grades_every_save_and_cancels_a_running_grade(started):
     solution = started / "solutions" / "probe.py"
-    solution.write_text((MISBEHAVING / "correct.py").read_text())
+    correct = (MISBEHAVING / "correct.py").read_text()
+    solution.write_text(correct)
     watcher = subprocess.Popen([sys.executable, "-m", "graders", "--root", str(started), "watch", "probe"], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    lines = []
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in watcher.stdout], daemon=True).start()
+    seen = []
 
     def wait_for(text, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            line = watcher.stdout.readline()
-            lines.append(line)
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            seen.append(line)
             if text in line:
                 return
-        raise AssertionError(f"no {text!r} in:\n{''.join(lines)}")
+        raise AssertionError(f"no {text!r} within {timeout} s in:\n{''.join(seen)}")
 
     try:
         wait_for("probe: passed - 5/5")
-        solution.write_text((MISBEHAVING / "infinite_loop.py").read_text())  # a grade that would take seconds
+        solution.write_text(correct.replace("return x", "while True:\n        pass"))  # each echo call hangs 3 s
         wait_for("grading probe")
         time.sleep(0.5)
-        solution.write_text((MISBEHAVING / "correct.py").read_text().replace("return a + b", "return a - b"))
+        solution.write_text(correct.replace("return a + b", "return a - b"))
         wait_for("the running grade is cancelled")
         wait_for("probe: failed - 3/5")
-        assert any(line.strip().startswith("PASS") and "errors" in line for line in lines)  # one line per category
-    finally:
+        assert any(line.strip().startswith("PASS") and "errors" in line for line in seen)  # one line per category
         os.killpg(watcher.pid, signal.SIGINT)
-        watcher.wait(timeout=30)
-    assert "stopped watching" in watcher.stdout.read()
+        wait_for("stopped watching")
+        assert watcher.wait(timeout=30) == 0
+    finally:
+        if watcher.poll() is None:
+            os.killpg(watcher.pid, signal.SIGKILL)
+            watcher.wait()
