@@ -121,12 +121,17 @@ def syntax_error_message(path, error):
 
 
 def judge_fingerprint(paths, kata_id):
-    """A hash of every file the judge reads or runs (the manifest, the grader, the kata's folder,
-    any conftest.py): to refuse a result when an unsandboxed solution changed them."""
+    """A hash of every file the judge reads or runs for `kata_id` (the manifest, the engine, the
+    kata's hidden tests and answer key, any conftest.py or configuration at the root): to refuse a
+    result when an unsandboxed solution changed them. The mutants and alternatives are not read."""
+    key = paths.key_dir(kata_id)
     files = [paths.manifest, *paths.root.glob("conftest.py"), *paths.root.glob("*.toml"), *paths.root.glob("*.ini"),
-             *(paths.root / "graders").rglob("*"), *(paths.root / "katas").rglob("*")]
+             *(paths.root / "graders").glob("*.py"), *(paths.root / "graders" / "kataworker").rglob("*"),
+             *(paths.root / "graders" / "keys").glob("*.py"), *paths.root.glob("katas/*.py"),
+             *(f for f in key.rglob("*") if not {"mutants", "alternatives"} & set(f.relative_to(key).parts)),
+             *paths.kata_dir(kata_id).rglob("*")]
     digest = hashlib.sha256()
-    for f in sorted(files):
+    for f in sorted(set(files)):
         if "__pycache__" in f.parts or not f.is_file():
             continue
         digest.update(str(f.relative_to(paths.root)).encode() + b"\0")
