@@ -4,7 +4,7 @@ import shutil
 import time
 
 from graders.grade import grade as grade_kata, write_json
-from graders.progress import ProgressError, ProgressStore
+from graders.progress import DAY_S, ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
 from graders.report import Reporter
 from graders.sandbox import detect
@@ -184,7 +184,7 @@ def clock(seconds):
 def due_words(due, now):
     if due is None:
         return ""
-    days = (due - now) / 86400
+    days = (due - now) / DAY_S
     if days <= 0:
         return "now"
     return "tomorrow" if days <= 1.5 else f"in {days:.0f} days"

@@ -7,7 +7,8 @@ due (its interval has run out); within each, the most asked (stars) first, then 
 When nothing is due, the kata due soonest. Ties go to the manifest's order (the order to learn them).
 """
 
-DAY_S = 86400.0
+from graders.progress import DAY_S
+
 FAILED, NEVER, DUE, NOT_DUE = 3, 2, 1, 0
 
 
