@@ -2,6 +2,7 @@
 nothing is global."""
 
 import difflib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,11 @@ class Paths:
     def progress_file(self):
         """.progress/progress.json: attempts, times, hints, schedule (graders/progress.py)."""
         return self.root / ".progress" / "progress.json"
+
+    def shown(self, path):
+        """`path` as a learner reads it: relative to the repository when inside it (solutions/attention.py)."""
+        path, root = Path(os.path.abspath(path)), Path(os.path.abspath(self.root))
+        return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
     def history(self, kata_id, stamp):
         """Where `start --fresh` archives an attempt (never deleted)."""

@@ -26,6 +26,10 @@ MAX_SCORE = 4
 DEFAULT_TIMEOUT_S = 180
 MAX_OUTPUT_BYTES = 1 << 20
 MAX_SENTENCE_CHARS = 600
+PLACEHOLDER = "one sentence"  # the template's text for every comment: a verdict that still holds it repeats the request
+MAX_JSON_STARTS = 256         # where to try decoding a JSON object in the answer: bounds the work on a huge reply
+REPEATED = ("the reviewer repeated the request (its answer holds the request's JSON template, not a verdict: "
+            "KATA_REVIEWER must be a command that answers it, e.g. llm -m gpt-4o-mini)")
 
 
 class ReviewError(Exception):
@@ -79,9 +83,14 @@ def build_request(kata, rubric, prompt, source, result):
               "## The candidate's solution", "", "```python", source.rstrip(), "```", "",
               "## Your answer",
               "Reply with ONLY a JSON object, no prose around it, of exactly this form:",
-              json.dumps({"items": [{"id": item["id"], "score": MAX_SCORE, "comment": "one sentence"} for item in rubric],
-                          "overall": "one sentence"}, indent=1)]
+              json.dumps(answer_template(rubric), indent=1)]
     return "\n".join(lines) + "\n"
+
+
+def answer_template(rubric):
+    """The verdict's form as the request shows it: every score the maximum, every comment PLACEHOLDER."""
+    return {"items": [{"id": item["id"], "score": MAX_SCORE, "comment": PLACEHOLDER} for item in rubric],
+            "overall": PLACEHOLDER}
 
 
 def grade_summary(result):
@@ -107,11 +116,13 @@ def run_reviewer(command, request, timeout):
     return proc.stdout[:MAX_OUTPUT_BYTES].decode(errors="replace")
 
 
-def parse_verdict(text, rubric):
+def parse_verdict(text, rubric, request=None):
     """The reviewer's output -> Verdict: a JSON object (bare, or in a ```json fence) with a score from
     0 to MAX_SCORE and a sentence for every rubric item, and an overall sentence. ReviewError otherwise:
-    never a partial verdict."""
-    data = _find_json(text)
+    never a partial verdict, and never the request's own template (an answer that echoes `request`)."""
+    if request and request.splitlines()[0] in text:
+        raise ReviewError(REPEATED)
+    data = _find_verdict(text)
     if not isinstance(data, dict) or set(data) != {"items", "overall"} or not isinstance(data["items"], list):
         raise ReviewError('the reviewer\'s answer is not a JSON object with exactly "items" and "overall"')
     wanted = [item["id"] for item in rubric]
@@ -137,17 +148,41 @@ def _sentence(value, what):
     return printable(" ".join(value.split()))[:MAX_SENTENCE_CHARS]
 
 
-def _find_json(text):
-    candidates = [text.strip()]
-    candidates += re.findall(r"```(?:json)?\s*(.*?)```", text, flags=re.S)
-    if "{" in text and "}" in text:
-        candidates.append(text[text.index("{"):text.rindex("}") + 1])
-    for candidate in candidates:
+def _find_verdict(text):
+    """The answer's verdict: the last JSON object in `text` that is not the request's template (one
+    shaped like a verdict, if any is). ReviewError when there is none, or only the template."""
+    objects = [value for value in _json_objects(text) if isinstance(value, dict)]
+    if not objects:
+        raise ReviewError("the reviewer's answer contains no JSON object")
+    answers = [value for value in objects if not _is_template(value)]
+    if not answers:
+        raise ReviewError(REPEATED)
+    shaped = [value for value in answers if "items" in value or "overall" in value]
+    return (shaped or answers)[-1]
+
+
+def _json_objects(text):
+    """Every top-level JSON value that starts with `{` in `text` (bare, fenced or among prose)."""
+    decoder, found = json.JSONDecoder(), []
+    start = text.find("{")
+    for _ in range(MAX_JSON_STARTS):
+        if start == -1:
+            break
         try:
-            return json.loads(candidate)
-        except ValueError:
+            value, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):  # not JSON from here, or nested too deep to be a verdict
+            start = text.find("{", start + 1)
             continue
-    raise ReviewError("the reviewer's answer contains no JSON object")
+        found.append(value)
+        start = text.find("{", end)
+    return found
+
+
+def _is_template(value):
+    """Whether a JSON object still holds the template's placeholder as a comment or the overall sentence."""
+    items = value.get("items") if isinstance(value.get("items"), list) else []
+    texts = [value.get("overall"), *(item.get("comment") for item in items if isinstance(item, dict))]
+    return any(isinstance(t, str) and " ".join(t.split()).strip(" .").lower() == PLACEHOLDER for t in texts)
 
 
 def render_table(rubric, verdict):
@@ -186,12 +221,20 @@ def review(args, katas):
     paths = Paths(args.root)
     check_kata_ids([args.kata], katas, paths)
     kata = katas[args.kata]
-    solution = args.solution or paths.solution(kata.id)
+    solution = Path(args.solution or paths.solution(kata.id))
+    shown = paths.shown(solution)
+    if not solution.is_file():
+        print(f"{shown} does not exist" + ("" if args.solution else f": start the kata first (nox -s start -- {kata.id})"))
+        return 1
     try:
         rubric = load_rubric(paths.kata_dir(kata.id) / "rubric.yaml")
-        source = Path(solution).read_text(encoding="utf-8")
+        source = solution.read_text(encoding="utf-8")
     except (ReviewError, OSError, UnicodeDecodeError) as e:
         print(f"error: {e}")
+        return 1
+    if source.strip() == (paths.kata_dir(kata.id) / "starter.py").read_text(encoding="utf-8").strip():
+        print(f"{shown} is still the starter: write your solution first (the problem: "
+              f"{paths.shown(paths.kata_dir(kata.id) / 'prompt.md')}), then nox -s review -- {kata.id}")
         return 1
     result = _last_result(paths, kata, solution)
     if result is None:
@@ -200,6 +243,10 @@ def review(args, katas):
             result = grade(kata, paths, solution, spawner=spawner).to_json()
         finally:
             spawner.close()
+    if result["status"] == "not_attempted":
+        print(f"{shown} has no function written yet (each still raises NotImplementedError): write your "
+              f"solution first, then nox -s review -- {kata.id}")
+        return 1
     request = build_request(kata, rubric, (paths.kata_dir(kata.id) / "prompt.md").read_text(encoding="utf-8"),
                             source, result)
     command = os.environ.get("KATA_REVIEWER", "").strip()
@@ -215,7 +262,7 @@ def review(args, katas):
     print(f"Asking the reviewer ({command}) about {kata.id} ...", flush=True)
     started = time.monotonic()
     try:
-        verdict = parse_verdict(run_reviewer(command, request, timeout), rubric)
+        verdict = parse_verdict(run_reviewer(command, request, timeout), rubric, request)
     except ReviewError as e:
         print(f"No review: {e}. Nothing was scored. (--print-request shows the request to paste into a chat.)")
         return 1

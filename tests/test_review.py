@@ -1,7 +1,9 @@
 """`review`: the rubric request, and each path through a reviewer command, with fake reviewer
-scripts (tests/reviewers/): a good verdict, prose, a wrong schema, a failure, a hang. Every rubric of
-a ready kata loads and has 4 to 6 items."""
+scripts (tests/reviewers/): a good verdict, prose, a wrong schema, a failure, a hang, an echo of the
+request, the template quoted; nothing to review (no file, the starter) calls no reviewer. Every rubric
+of a ready kata loads and has 4 to 6 items."""
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from conftest import REPO, run_graders
 from graders.manifest import load_manifest
 from graders.repo import Paths, ready_katas
-from graders.review import ReviewError, load_rubric, parse_verdict
+from graders.review import REPEATED, ReviewError, answer_template, load_rubric, parse_verdict
 from test_engine import MISBEHAVING
 
 REVIEWERS = Path(__file__).resolve().parent / "reviewers"
@@ -24,10 +26,11 @@ def attempt(probe_root):
     return probe_root
 
 
-def review(root, reviewer=None, *args, timeout="10"):
-    env = {"KATA_REVIEWER": f"{sys.executable} {REVIEWERS / reviewer}" if reviewer else "",
-           "KATA_REVIEWER_TIMEOUT": timeout}
-    return run_graders("review", "probe", *args, root=root, env=env)
+def review(root, reviewer=None, *args, timeout="10", command=None, env=()):
+    """`review probe` with the fake reviewer script `reviewer` (or the shell `command`) as KATA_REVIEWER."""
+    command = command or (f"{sys.executable} {REVIEWERS / reviewer}" if reviewer else "")
+    return run_graders("review", "probe", *args, root=root,
+                       env={"KATA_REVIEWER": command, "KATA_REVIEWER_TIMEOUT": timeout, **dict(env)})
 
 
 def test_a_good_verdict_is_printed_as_a_table(attempt, tmp_path):
@@ -48,6 +51,54 @@ def test_a_bad_reviewer_gives_one_clear_message_and_no_scores(attempt, reviewer,
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "No review: " in proc.stdout and words in proc.stdout and "Nothing was scored" in proc.stdout
     assert "/4" not in proc.stdout
+
+
+@pytest.mark.parametrize("reviewer, command", [(None, "cat"), ("quotes_template.py", None)])
+def test_a_reviewer_that_repeats_the_request_scores_nothing(attempt, reviewer, command):
+    """`cat` echoes the request, whose JSON template has every score at the maximum: not a verdict."""
+    proc = review(attempt, reviewer, command=command)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "No review: the reviewer repeated the request" in proc.stdout and "Nothing was scored" in proc.stdout
+    assert "/4" not in proc.stdout and "total" not in proc.stdout
+
+
+def test_a_verdict_after_the_quoted_template_is_the_one_scored(attempt):
+    proc = review(attempt, "quotes_template_then_answers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "total 12/16: Solid." in proc.stdout
+
+
+def test_the_template_is_never_a_verdict():
+    rubric = load_rubric(REPO / "tests" / "engine_kata" / "katas" / "probe" / "rubric.yaml")
+    template = answer_template(rubric)
+    with pytest.raises(ReviewError, match=REPEATED[:30]):
+        parse_verdict(json.dumps(template), rubric)
+    one_left = {"items": [{**item, "comment": "fine"} for item in template["items"]], "overall": "One sentence."}
+    with pytest.raises(ReviewError, match=REPEATED[:30]):   # any placeholder left: the template, half filled in
+        parse_verdict(json.dumps(one_left), rubric)
+    with pytest.raises(ReviewError, match=REPEATED[:30]):   # the request echoed, whatever JSON it holds
+        parse_verdict("You are an interviewer\n" + json.dumps({**one_left, "overall": "ok"}), rubric,
+                      "You are an interviewer\n...")
+    assert parse_verdict(json.dumps({**one_left, "overall": "ok"}), rubric).total() == 16
+
+
+@pytest.mark.parametrize("solution, words", [
+    (None, "solutions/probe.py does not exist: start the kata first (nox -s start -- probe)"),
+    ("starter", "solutions/probe.py is still the starter: write your solution first (the problem: "
+                "katas/probe/prompt.md), then nox -s review -- probe"),
+    ("starter with a comment", "solutions/probe.py has no function written yet (each still raises "
+                               "NotImplementedError): write your solution first, then nox -s review -- probe"),
+])
+def test_nothing_to_review_says_what_to_do_and_calls_no_reviewer(probe_root, tmp_path, solution, words):
+    if solution:
+        starter = (probe_root / "katas" / "probe" / "starter.py").read_text()
+        (probe_root / "solutions").mkdir()
+        (probe_root / "solutions" / "probe.py").write_text(starter + ("# thinking...\n" if "comment" in solution else ""))
+    called = tmp_path / "called"
+    proc = review(probe_root, "records_call.py", env={"REVIEWER_CALLED": str(called)})
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert proc.stdout.strip() == words
+    assert not called.exists(), "the reviewer was run"
 
 
 def test_a_hanging_reviewer_is_stopped(attempt):
