@@ -14,6 +14,7 @@
     nox -s tests                  the repository's own tests (maintainers, CI)
     nox -s bench                  how fast grading is, isolated vs bare
     nox -s bank -- attention      which hidden test catches which known-buggy solution
+    nox -s readme                 rewrite the README's kata table from kata.yaml and the hidden tests
 
 The learner sessions share ONE environment, .nox/learner, created on first use (with uv when it is
 installed, else venv + pip) and left alone while requirements/ is unchanged; `tests` has its own.
@@ -175,6 +176,12 @@ def bench(session):
 def bank(session):
     """Grade each kata's reference, alternatives and known-buggy mutants; show which test catches which."""
     graders(session, "bank", *session.posargs, torch=True)
+
+
+@nox.session(venv_backend="none")
+def readme(session):
+    """Rewrite README.md's kata table from kata.yaml and the hidden tests (maintainers); -- --check compares."""
+    graders(session, "readme", *session.posargs, torch=True)
 
 
 def install_actionlint(session):

@@ -15,7 +15,7 @@ COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exi
     "bench": "graders.cli:bench", "bank": "graders.cli:bank", "scoreboard": "graders.cli:scoreboard",
     "watch": "graders.watch:watch", "hint": "graders.practice:hint", "reveal": "graders.practice:reveal",
     "drill": "graders.practice:drill", "interview": "graders.practice:interview",
-    "progress": "graders.practice:progress", "review": "graders.review:review",
+    "progress": "graders.practice:progress", "review": "graders.review:review", "readme": "graders.readme:readme",
 }
 
 
@@ -80,6 +80,9 @@ def main(argv=None):
     p.add_argument("--print-request", action="store_true", help="print the request and stop")
     p.add_argument("--solution", type=Path, help="review this file instead of solutions/KATA.py")
     p.add_argument("--markdown", type=Path, metavar="OUT", help="also append the review as markdown to OUT")
+
+    p = commands.add_parser("readme", help="rewrite the README's kata table from kata.yaml and the hidden tests (maintainers)")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 when the table is out of date")
 
     p = commands.add_parser("scoreboard", help="the table of a run's results (terminal, CI job summary, PR comment)")
     p.add_argument("results_dir", nargs="?", type=Path, metavar="RESULTS_DIR",

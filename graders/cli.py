@@ -48,7 +48,7 @@ def grade(args, katas):
 def _grade_one(args, kata, paths, reporter, spawner, store):
     """Grade one kata with its report streamed; record it; write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
-    reporter.kata_header(kata, solution)
+    reporter.kata_header(kata, paths.shown(solution))
     result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
     reporter.summary(result)
     if store is not None:
