@@ -37,7 +37,7 @@ def grade(args, katas):
     if store is not None:
         save_progress(store, reporter)
         if len(results) == 1 and results[0].status == "passed":
-            reporter.print(next_steps(katas[ids[0]], store, katas, paths))
+            reporter.print(next_steps(katas[ids[0]], store, katas, paths, getattr(args, "interview_s", None)))
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
@@ -81,20 +81,23 @@ def save_progress(store, reporter):
         reporter.print(f"(your progress was not recorded: {e})")
 
 
-def next_steps(kata, store, katas, paths):
-    """After a full pass: the time against the kata's minutes, and the next kata due."""
+def next_steps(kata, store, katas, paths, interview_s=None):
+    """After a full pass: the time against the kata's minutes (a mock interview's: against its own time),
+    and the next kata due (not inside a mock interview, whose follow-ups come next)."""
     record = store.kata(kata.id)
     solve = record.solves[-1] if record.solves and record.latest() and record.solves[-1]["at"] == record.latest()["at"] else None
     lines = []
     if solve:
-        verdict = "inside" if solve["seconds"] <= kata.minutes * 60 else "over"
+        allowed = (kata.minutes * 60, f"the interview's {kata.minutes} minutes") if interview_s is None else (
+            interview_s, f"this mock interview's {clock(interview_s)}")
+        verdict = "inside" if solve["seconds"] <= allowed[0] else "over"
         hints = f", with {solve['hints']} hint(s)" if solve["hints"] else ""
-        lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} the interview's {kata.minutes} minutes "
+        lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} {allowed[1]} "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
         lines.append("Passed. (No clock was running: `nox -s start -- KATA --fresh` times a from-scratch attempt.)")
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
-    if due:
+    if due and interview_s is None:
         lines.append(f"Next: {due} (nox -s drill), or write the follow-ups: nox -s interview -- {kata.id}")
     return "\n".join(lines)
 
@@ -122,8 +125,9 @@ def start(args, katas):
     store = load_progress(paths, Reporter())
     store.started(args.kata, time.time(), restart=True)
     save_progress(store, Reporter())
-    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: "
-          f"{kata.minutes} minutes in an interview.\n"
+    allowed = getattr(args, "minutes", None)  # a mock interview's own time (`interview --minutes`)
+    limit = f"{clock(allowed * 60)} in this mock interview" if allowed else f"{kata.minutes} minutes in an interview"
+    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: {limit}.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"
           f"Grade it:     nox -s grade -- {args.kata}      (stuck? nox -s hint -- {args.kata})")
     return 0

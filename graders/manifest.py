@@ -17,6 +17,12 @@ class ManifestError(Exception):
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    question: str   # what an interviewer asks once the kata is solved
+    answer: str     # a model answer, as a strong candidate gives it
+
+
+@dataclass(frozen=True)
 class Kata:
     id: str
     title: str
@@ -29,7 +35,7 @@ class Kata:
     kata_timeout_s: float
     memory_mb: int
     forbidden: tuple
-    follow_ups: tuple
+    follow_ups: tuple   # of FollowUp
 
 
 def _positive_int(v):
@@ -58,7 +64,7 @@ SCHEMA = {
     "kata_timeout_s": (_positive_number, "a positive number of seconds"),
     "memory_mb": (lambda v: _positive_int(v) and v >= 256, "an integer number of MiB, at least 256"),
     "forbidden": (lambda v: _string_list(v, DOTTED_NAME, nonempty=False), "a list of dotted names like 'scipy.special.softmax'"),
-    "follow_ups": (_string_list, "a non-empty list of questions"),
+    "follow_ups": (lambda v: isinstance(v, list) and v, "a non-empty list of {question: ..., answer: ...}"),
 }
 
 
@@ -100,4 +106,21 @@ def _validate(entry, where):
     if entry["kata_timeout_s"] < entry["timeout_s"]:
         raise ManifestError(f"{label}: field 'kata_timeout_s' ({entry['kata_timeout_s']}) is below timeout_s ({entry['timeout_s']})")
     values = {f: tuple(v) if isinstance(v, list) else v for f, v in entry.items()}
-    return Kata(**values)
+    return Kata(**{**values, "follow_ups": _follow_ups(entry["follow_ups"], label)})
+
+
+def _follow_ups(entries, label):
+    """The follow_ups list -> (FollowUp, ...): each entry exactly a question and its model answer."""
+    follow_ups = []
+    for number, entry in enumerate(entries, 1):
+        where = f"{label}: field 'follow_ups', entry {number}"
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{where} is {str(entry)[:60]!r}; expected {{question: ..., answer: ...}}, "
+                                "the question with a model answer")
+        if set(entry) != {"question", "answer"}:
+            raise ManifestError(f"{where} has the fields {', '.join(map(str, entry))}; expected exactly question and answer")
+        for field in ("question", "answer"):
+            if not (isinstance(entry[field], str) and entry[field].strip()):
+                raise ManifestError(f"{where}: '{field}' is {entry[field]!r}; expected a non-empty string")
+        follow_ups.append(FollowUp(entry["question"].strip(), entry["answer"].strip()))
+    return tuple(follow_ups)

@@ -8,10 +8,13 @@ and the manifest and returns an exit code; the progress store (graders/progress.
     progress               per kata: best time against the target, and the trend of the last attempts
 """
 
+import itertools
 import random
 import re
 import select
+import shutil
 import sys
+import textwrap
 import time
 
 from graders.cli import clock, due_words, load_progress, save_progress, start
@@ -104,7 +107,8 @@ def reason(record, now):
 
 
 def interview(args, katas):
-    """A mock round: a kata (weighted by stars unless named), its countdown, the grade, the follow-ups."""
+    """A mock round: a kata (weighted by stars unless named), its countdown, the grade, the follow-ups
+    (each answer saved beside the attempt, then a model answer)."""
     paths = Paths(args.root)
     ready = ready_katas(katas, paths)
     if args.kata:
@@ -115,21 +119,65 @@ def interview(args, katas):
         kata = katas[rng.choices(ready, weights=[katas[k].stars for k in ready])[0]]
     minutes = args.minutes or kata.minutes
     print(f"Mock interview: {kata.title} ({kata.id}). You have {clock(minutes * 60)}.\n")
-    args.kata, args.fresh, args.force = kata.id, True, False
+    args.kata, args.fresh, args.force, args.minutes = kata.id, True, False, minutes  # start says the same time
     start(args, katas)
     ended = countdown(minutes * 60, sys.stdin, sys.stdout)
     print(f"\n{'Time is up.' if ended == 'time' else 'Grading.'}\n")
-    from graders.cli import grade
+    from graders.cli import grade, next_due_kata
 
     grade_args = type(args)(**{**vars(args), "katas": [kata.id], "solution": None, "json": None,
-                               "results_dir": None, "sandbox": "auto"})
+                               "results_dir": None, "sandbox": "auto", "interview_s": minutes * 60})
     code = grade(grade_args, katas)
-    print("\nThe interviewer's follow-ups (press Enter for the next):")
-    for number, question in enumerate(kata.follow_ups, 1):
-        print(f"\n  {number}. {question}")
-        if number < len(kata.follow_ups) and not sys.stdin.readline():
-            break
+    saved = follow_ups(kata, paths, sys.stdin, sys.stdout)
+    if saved:
+        print(f"\nYour answers are in {paths.shown(saved)}; the review reads them: nox -s review -- {kata.id}")
+    due = next_due_kata(load_progress(paths, Reporter()), katas, ready, time.time(), exclude=kata.id)
+    if due:
+        print(f"Next: {due} (nox -s drill)")
     return code
+
+
+def follow_ups(kata, paths, stdin, stdout):
+    """Ask each follow-up question: the learner's answer is saved as soon as it is given (lines up to an
+    empty one; an empty line alone or end of input skips), then a model answer is shown.
+    -> the answers file (solutions/.interview/<kata>-<stamp>.md), or None when nothing was answered."""
+    print("\nThe interviewer's follow-ups. Type your answer, an empty line to end it (an empty line alone, "
+          "or Ctrl-D, skips the question).", file=stdout)
+    saved = None
+    for number, follow_up in enumerate(kata.follow_ups, 1):
+        print(f"\n  {number}. {follow_up.question}\n", file=stdout, flush=True)
+        answer = read_answer(stdin)
+        if answer:
+            saved = saved or new_answers_file(paths, kata, time.time())
+            with saved.open("a", encoding="utf-8") as f:
+                f.write(f"## {number}. {follow_up.question}\n\n{answer}\n\n")
+        width = max(40, shutil.get_terminal_size((100, 24)).columns - 4)
+        print(textwrap.fill(f"A strong answer: {follow_up.answer}", width, initial_indent="  ",
+                            subsequent_indent="  ", break_on_hyphens=False), file=stdout, flush=True)
+    return saved
+
+
+def read_answer(stdin):
+    """Lines from `stdin` up to an empty line or the end of input, as one text ("" when none)."""
+    lines = []
+    while (line := stdin.readline()).strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def new_answers_file(paths, kata, now):
+    """A new answers file, created with its heading; an existing one is never overwritten."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    heading = f"# {kata.title} ({kata.id}): follow-up answers, mock interview of {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}\n\n"
+    paths.interview_answers(kata.id, stamp).parent.mkdir(parents=True, exist_ok=True)
+    for copy in itertools.count(1):
+        path = paths.interview_answers(kata.id, stamp if copy == 1 else f"{stamp}-{copy}")
+        try:
+            with path.open("x", encoding="utf-8") as f:
+                f.write(heading)
+            return path
+        except FileExistsError:
+            continue
 
 
 def countdown(seconds, stdin, stdout):

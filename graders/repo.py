@@ -51,6 +51,10 @@ class Paths:
         """Where `start --fresh` archives an attempt (never deleted)."""
         return self.root / "solutions" / ".history" / f"{kata_id}-{stamp}.py"
 
+    def interview_answers(self, kata_id, stamp):
+        """Where a mock interview keeps the learner's answers to the follow-up questions (never overwritten)."""
+        return self.root / "solutions" / ".interview" / f"{kata_id}-{stamp}.md"
+
 
 def ready_katas(katas, paths):
     """Ids of the katas whose hidden tests exist, in manifest order."""

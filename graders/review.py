@@ -66,8 +66,9 @@ def load_rubric(path):
     return items
 
 
-def build_request(kata, rubric, prompt, source, result):
-    """The whole request as text: the role, the rubric, the problem, the grade, the solution, the schema."""
+def build_request(kata, rubric, prompt, source, result, answers=None):
+    """The whole request as text: the role, the rubric, the problem, the grade, the solution, the
+    candidate's written answers to the follow-up questions (when given), the schema."""
     lines = [
         f"You are an interviewer at an AI lab reviewing a candidate's solution to the coding exercise "
         f"\"{kata.title}\" ({kata.id}), written from memory in {kata.minutes} minutes.",
@@ -80,8 +81,12 @@ def build_request(kata, rubric, prompt, source, result):
         lines += [f"  - loses marks: {reason}" for reason in item["loses_marks"]]
     lines += ["", "## The problem as the candidate was given it", "", prompt.strip(), "",
               "## The grade from the hidden tests", "", grade_summary(result), "",
-              "## The candidate's solution", "", "```python", source.rstrip(), "```", "",
-              "## Your answer",
+              "## The candidate's solution", "", "```python", source.rstrip(), "```", ""]
+    if answers:
+        lines += ["## The candidate's answers to the follow-up questions",
+                  "Written after the exercise, in a mock interview; use them where the rubric asks about follow-ups.",
+                  "", answers.strip(), ""]
+    lines += ["## Your answer",
               "Reply with ONLY a JSON object, no prose around it, of exactly this form:",
               json.dumps(answer_template(rubric), indent=1)]
     return "\n".join(lines) + "\n"
@@ -91,6 +96,19 @@ def answer_template(rubric):
     """The verdict's form as the request shows it: every score the maximum, every comment PLACEHOLDER."""
     return {"items": [{"id": item["id"], "score": MAX_SCORE, "comment": PLACEHOLDER} for item in rubric],
             "overall": PLACEHOLDER}
+
+
+def latest_answers(paths, kata_id):
+    """The learner's latest answers to the follow-up questions (solutions/.interview/<kata>-*.md, from
+    `interview`), their questions as ### headings, or None when there are none."""
+    pattern = paths.interview_answers(kata_id, "*")
+    try:
+        files = sorted(pattern.parent.glob(pattern.name), key=lambda f: f.stat().st_mtime_ns)
+        text = files[-1].read_text(encoding="utf-8") if files else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    body = re.sub(r"^## ", "### ", re.sub(r"\A# .*\n", "", text), flags=re.M).strip()
+    return body or None
 
 
 def grade_summary(result):
@@ -248,7 +266,7 @@ def review(args, katas):
               f"solution first, then nox -s review -- {kata.id}")
         return 1
     request = build_request(kata, rubric, (paths.kata_dir(kata.id) / "prompt.md").read_text(encoding="utf-8"),
-                            source, result)
+                            source, result, latest_answers(paths, kata.id))
     command = os.environ.get("KATA_REVIEWER", "").strip()
     if args.print_request or not command:
         print(request)

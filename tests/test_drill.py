@@ -186,7 +186,54 @@ def test_interview_counts_down_grades_and_asks_the_follow_ups(probe_root):
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the starter is not attempted
     out = proc.stdout
     assert "Mock interview: Engine probe (probe)" in out and "Time is up." in out
-    assert "probe: not attempted" in out and "1. none" in out
+    assert "probe: not attempted" in out and "1. What does echo return for a list?" in out
+    assert "A strong answer: ValueError, because 0 is not positive." in out  # end of input: every question skipped
+    assert not (probe_root / "solutions" / ".interview").exists()
+
+
+def test_an_interview_keeps_its_own_time_and_saves_the_follow_up_answers(probe_root):
+    """A solution written during the countdown, Enter, then one answer of two lines and one skipped:
+    the interview's time everywhere, no offer to redo the kata, the answer saved, both model answers shown."""
+    proc = subprocess.Popen([sys.executable, "-m", "graders", "--root", str(probe_root), "interview", "probe",
+                             "--minutes", "0.5"], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
+    seen = []
+    try:
+        while not seen or "Press Enter to grade" not in seen[-1]:
+            seen.append(lines.get(timeout=60))
+        (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+        proc.stdin.write("\nIt returns the list unchanged.\nThe same object, even.\n\n\n")
+        proc.stdin.close()
+        assert proc.wait(timeout=120) == 0
+        reader.join(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = "".join(seen + [lines.get() for _ in range(lines.qsize())])
+    assert "You have 0:30." in out and "The clock is running: 0:30 in this mock interview." in out
+    assert "1 minutes" not in out and "inside this mock interview's 0:30" in out
+    assert "nox -s interview" not in out and "--fresh" not in out  # nothing offers to archive the solution just written
+    (saved,) = (probe_root / "solutions" / ".interview").glob("probe-*.md")
+    text = saved.read_text()
+    assert "## 1. What does echo return for a list?\n\nIt returns the list unchanged.\nThe same object, even.\n" in text
+    assert "check_positive" not in text  # the skipped question is not saved
+    assert f"Your answers are in solutions/.interview/{saved.name}" in out
+    assert "A strong answer: The same list, unchanged" in out and "A strong answer: ValueError" in out
+
+
+def test_answers_files_are_never_overwritten(probe_root):
+    from graders.practice import new_answers_file
+    from graders.repo import Paths
+
+    kata = load_manifest(probe_root / "kata.yaml")["probe"]
+    first = new_answers_file(Paths(probe_root), kata, T0)
+    first.write_text(first.read_text() + "my first answers\n")
+    second = new_answers_file(Paths(probe_root), kata, T0)  # the same second
+    assert second != first and "my first answers" in first.read_text() and "my first" not in second.read_text()
 
 
 def test_the_watcher_grades_every_save_and_cancels_a_running_grade(started):

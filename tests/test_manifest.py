@@ -28,6 +28,13 @@ def test_every_kata_folder_has_a_manifest_entry_and_its_files():
         assert (REPO / "graders" / "keys" / folder.name / "reference.py").is_file()
 
 
+def test_every_follow_up_has_a_model_answer():
+    for kata in load_manifest(REPO / "kata.yaml").values():
+        assert kata.follow_ups, kata.id
+        for follow_up in kata.follow_ups:
+            assert follow_up.question.strip() and len(follow_up.answer.split()) >= 30, (kata.id, follow_up.question)
+
+
 def write_manifest(tmp_path, mutate):
     data = yaml.safe_load((REPO / "kata.yaml").read_text())
     mutate(data)
@@ -44,6 +51,13 @@ def write_manifest(tmp_path, mutate):
     (lambda d: d["katas"][4].update(memory_mb=-1), "kata 'softmax': field 'memory_mb' is -1"),
     (lambda d: d["katas"][5].update(forbidden=["torch nn"]), "kata 'norms': field 'forbidden'"),
     (lambda d: d["katas"][6].update(follow_ups=[{"a": "b"}]), "kata 'bpe': field 'follow_ups'"),
+    (lambda d: d["katas"][6]["follow_ups"].__setitem__(1, "Why?"),
+     "kata 'bpe': field 'follow_ups', entry 2 is 'Why?'; expected {question: ..., answer: ...}"),
+    (lambda d: d["katas"][1]["follow_ups"][2].pop("answer"),
+     "kata 'multihead': field 'follow_ups', entry 3 has the fields question; expected exactly question and answer"),
+    (lambda d: d["katas"][0]["follow_ups"][0].update(answer="  "),
+     "kata 'attention': field 'follow_ups', entry 1: 'answer' is '  '; expected a non-empty string"),
+    (lambda d: d["katas"][2].update(follow_ups=[]), "kata 'kv_cache': field 'follow_ups' is []"),
     (lambda d: d["katas"][7].update(colour="red"), "kata 'rope': unknown field 'colour'"),
     (lambda d: d["katas"][8].update(kata_timeout_s=1), "kata 'kmeans': field 'kata_timeout_s' (1) is below timeout_s"),
     (lambda d: d["katas"][9].update(id="Log Reg"), "field 'id' is 'Log Reg'"),

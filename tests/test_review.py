@@ -4,6 +4,7 @@ request, the template quoted; nothing to review (no file, the starter) calls no 
 of a ready kata loads and has 4 to 6 items."""
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from graders.review import REPEATED, ReviewError, answer_template, load_rubric, 
 from test_engine import MISBEHAVING
 
 REVIEWERS = Path(__file__).resolve().parent / "reviewers"
+T_OLD = 1_700_000_000  # an older file's mtime
 
 
 @pytest.fixture
@@ -115,6 +117,21 @@ def test_without_a_reviewer_the_request_is_printed_with_how_to_configure_one(att
     assert "No reviewer is configured" in proc.stdout and "KATA_REVIEWER" in proc.stdout
     printed = review(attempt, "good.py", "--print-request")
     assert printed.returncode == 0 and "## Your answer" in printed.stdout and "No reviewer" not in printed.stdout
+
+
+def test_the_request_carries_the_latest_follow_up_answers(attempt):
+    assert "follow-up questions" not in review(attempt, None, "--print-request").stdout  # none given yet
+    folder = attempt / "solutions" / ".interview"
+    folder.mkdir()
+    older, latest = folder / "probe-20260101-100000.md", folder / "probe-20260102-100000.md"
+    older.write_text("# Engine probe (probe): follow-up answers\n\n## 1. What does echo return for a list?\n\nOld answer.\n")
+    latest.write_text("# Engine probe (probe): follow-up answers\n\n## 2. Which error does check_positive raise for 0?\n\n"
+                      "ValueError, with the number in the message.\n")
+    os.utime(older, (T_OLD, T_OLD))
+    request = review(attempt, None, "--print-request").stdout
+    answers = request.split("## The candidate's answers to the follow-up questions")[1].split("## Your answer")[0]
+    assert "### 2. Which error does check_positive raise for 0?\n\nValueError, with the number in the message." in answers
+    assert "Old answer" not in request and "# Engine probe (probe)" not in answers
 
 
 def test_the_verdict_schema_is_strict():
