@@ -148,9 +148,12 @@ def follow_ups(kata, paths, stdin, stdout):
         print(f"\n  {number}. {follow_up.question}\n", file=stdout, flush=True)
         answer = read_answer(stdin)
         if answer:
-            saved = saved or new_answers_file(paths, kata, time.time())
-            with saved.open("a", encoding="utf-8") as f:
-                f.write(f"## {number}. {follow_up.question}\n\n{answer}\n\n")
+            try:
+                saved = saved or new_answers_file(paths, kata, time.time())
+                with saved.open("a", encoding="utf-8") as f:
+                    f.write(f"## {number}. {follow_up.question}\n\n{answer}\n\n")
+            except OSError as e:
+                print(f"  (your answer could not be saved: {e.strerror or e})", file=stdout)
         width = max(40, shutil.get_terminal_size((100, 24)).columns - 4)
         print(textwrap.fill(f"A strong answer: {follow_up.answer}", width, initial_indent="  ",
                             subsequent_indent="  ", break_on_hyphens=False), file=stdout, flush=True)
@@ -167,8 +170,8 @@ def read_answer(stdin):
 
 def new_answers_file(paths, kata, now):
     """A new answers file, created with its heading; an existing one is never overwritten."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    heading = f"# {kata.title} ({kata.id}): follow-up answers, mock interview of {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}\n\n"
+    stamp, when = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)), time.strftime("%Y-%m-%d %H:%M", time.localtime(now))
+    heading = f"# {kata.title} ({kata.id}): follow-up answers, mock interview of {when}\n\n"
     paths.interview_answers(kata.id, stamp).parent.mkdir(parents=True, exist_ok=True)
     for copy in itertools.count(1):
         path = paths.interview_answers(kata.id, stamp if copy == 1 else f"{stamp}-{copy}")

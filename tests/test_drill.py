@@ -274,3 +274,17 @@ def test_the_watcher_grades_every_save_and_cancels_a_running_grade(started):
         if watcher.poll() is None:
             os.killpg(watcher.pid, signal.SIGKILL)
             watcher.wait()
+
+
+def test_an_answer_that_cannot_be_saved_is_one_line_not_a_traceback(probe_root):
+    import io
+
+    from graders.practice import follow_ups
+    from graders.repo import Paths
+
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / ".interview").write_text("a file where the folder should be")
+    out = io.StringIO()
+    saved = follow_ups(load_manifest(probe_root / "kata.yaml")["probe"], Paths(probe_root), io.StringIO("mine\n\n"), out)
+    assert saved is None and "(your answer could not be saved: " in out.getvalue()
+    assert "A strong answer: ValueError" in out.getvalue()  # the round goes on
