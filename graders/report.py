@@ -79,13 +79,17 @@ class Reporter:
     def test_line(self, result):
         label = self.paint(f"{LABELS[result.status][0]:<6}", result.status)
         self.print(f"  {label} {status_columns(result.category, result.name, f'{result.duration_s:6.2f}s', self.width)}")
-        if result.status in ("passed", "not_attempted") or not result.message:
+        if result.status not in ("passed", "not_attempted") and result.message:
+            self.once(result.name, result.message, MESSAGE_LINES)
+
+    def once(self, test_name, message, count):
+        """Print a failure's message (see `message`) unless an earlier test of this kata failed with
+        the same one: then only count it, for `repeats`."""
+        if message in self.shown:
+            self.shown[message][1] += 1
             return
-        if result.message in self.shown:
-            self.shown[result.message][1] += 1
-            return
-        self.shown[result.message] = [result.name, 0]
-        self.message(result.message, MESSAGE_LINES, "         ")
+        self.shown[message] = [test_name, 0]
+        self.message(message, count, "         ")
 
     def message(self, text, count, indent):
         """A message, its first and last lines when it has more than `count`, wrapped to the width."""
@@ -93,11 +97,15 @@ class Reporter:
             for part in wrapped(clipped(line, LINE_CHARS), self.width, indent):
                 self.print(part)
 
-    def summary(self, result):
+    def repeats(self):
+        """How many tests failed the same way as one shown above."""
         for first, more in self.shown.values():
             if more:
                 self.message(f"{more} more test{'s' * (more > 1)} failed the same way as {first} (its message is above)",
                              1, "  ")
+
+    def summary(self, result):
+        self.repeats()
         if result.message:
             self.message(result.message, 20, "  ")
         if result.printed_bytes:
