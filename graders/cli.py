@@ -1,13 +1,12 @@
 """The commands behind `python -m graders`: each takes the parsed args and the manifest, returns an exit code."""
 
 import shutil
-import textwrap
 import time
 
 from graders.grade import grade as grade_kata, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
-from graders.report import LABELS, Reporter
+from graders.report import LABELS, Reporter, fill, terminal_width
 from graders.sandbox import detect
 from graders.session import Spawner
 
@@ -83,7 +82,8 @@ def save_progress(store, reporter):
 
 
 def next_steps(kata, store, katas, paths):
-    """After a full pass: the time against the kata's minutes, and the next kata due."""
+    """After a full pass: the time against the kata's minutes, and the next kata due (wrapped to the
+    terminal's width)."""
     record = store.kata(kata.id)
     solve = record.solves[-1] if record.solves and record.latest() and record.solves[-1]["at"] == record.latest()["at"] else None
     lines = []
@@ -97,7 +97,7 @@ def next_steps(kata, store, katas, paths):
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due:
         lines.append(f"Next: {due} (nox -s drill), or write the follow-ups: nox -s interview -- {kata.id}")
-    return "\n".join(lines)
+    return "\n".join(fill(line, terminal_width()) for line in lines)
 
 
 def start(args, katas):
@@ -190,11 +190,6 @@ def best_words(record):
 def best_time_words(record, kata):
     seconds = record.best_seconds() if record else None
     return "" if seconds is None else f"{clock(seconds)}{' ok' if seconds <= kata.minutes * 60 else ' slow'}"
-
-
-def fill(text, width):
-    """A paragraph wrapped to `width` columns."""
-    return textwrap.fill(text, max(20, width), break_on_hyphens=False)
 
 
 def clock(seconds):

@@ -14,10 +14,10 @@ import select
 import sys
 import time
 
-from graders.cli import clock, due_words, fill, load_progress, save_progress, start
+from graders.cli import clock, due_words, load_progress, save_progress, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
 from graders.repo import Paths, check_kata_ids, ready_katas
-from graders.report import Reporter
+from graders.report import Reporter, fill
 
 TREND = 8          # attempts shown in `progress`
 BAR = 24           # cells of a full bar (1.5x the target time), at most

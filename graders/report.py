@@ -50,6 +50,11 @@ def wrapped(line, width, indent):
     return [indent + part for part in parts]
 
 
+def fill(text, width):
+    """A paragraph wrapped to `width` columns."""
+    return textwrap.fill(text, max(20, width), break_on_hyphens=False)
+
+
 def terminal_width():
     """The terminal's columns (COLUMNS when set; 100 when the output is not a terminal)."""
     return shutil.get_terminal_size((100, 24)).columns
@@ -74,7 +79,7 @@ class Reporter:
 
     def kata_header(self, kata, solution_path):
         self.shown = {}
-        self.print(f"{kata.id} - {kata.title} ({solution_path})")
+        self.message(f"{kata.id} - {kata.title} ({solution_path})", 1, "")
 
     def test_line(self, result):
         label = self.paint(f"{LABELS[result.status][0]:<6}", result.status)

@@ -81,10 +81,11 @@ def test_a_corrupt_progress_file_is_kept_aside_with_one_clear_message(probe_root
 
 
 def test_list_shows_every_manifest_kata_and_fits_a_terminal():
-    proc = run_graders("list", root=REPO)
+    proc = run_graders("list", root=REPO, env={"COLUMNS": "100"})
     assert proc.returncode == 0
-    assert proc.stdout.count("\n") == 16  # a header and 15 katas
-    assert max(len(line) for line in proc.stdout.splitlines()) <= 100  # COLUMNS is unset: 100
+    table, legend = proc.stdout.split("\nasked: ")
+    assert table.count("\n") == 15  # a header and 15 katas, then the legend
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 100
 
 
 def test_a_syntax_error_shows_the_line_and_a_caret(probe_root):

@@ -20,7 +20,6 @@ def long_failure(name="test_speed", message=None):
 def report_of(results, width):
     out = io.StringIO()
     reporter = Reporter(out, width=width)
-    reporter.shown = {}
     for result in results:
         reporter.test_line(result)
     return out.getvalue()
