@@ -6,7 +6,7 @@ import time
 from graders.grade import grade as grade_kata, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
-from graders.report import LABELS, Reporter, fill, terminal_width
+from graders.report import LABELS, Reporter, cut, fill, terminal_width
 from graders.sandbox import detect
 from graders.session import Spawner
 
@@ -229,9 +229,8 @@ def table(rows, width, drop_order=(), style=None):
             break
         keep.remove(drop.pop(0))
     last = keep[-1]
-    cut = lambda text: text if len(text) <= room else text[:max(0, room - 3)] + "..."  # noqa: E731
     style = style or (lambda row, column, text: text)
-    return "\n".join("  ".join(style(n, i, cut(r[i]) if i == last else r[i].ljust(widths[i])) for i in keep).rstrip()
+    return "\n".join("  ".join(style(n, i, cut(r[i], room) if i == last else r[i].ljust(widths[i])) for i in keep).rstrip()
                      for n, r in enumerate(rows))
 
 

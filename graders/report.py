@@ -41,6 +41,11 @@ def clipped(text, limit):
     return f"{head} ... ({len(text) - len(head) - len(tail)} characters left out) ... {tail}"
 
 
+def cut(text, room):
+    """`text` in at most `room` characters, its end replaced by "..." when it does not fit."""
+    return text if len(text) <= room else text[:max(0, room - 3)] + "..."
+
+
 def wrapped(line, width, indent):
     """One message line as terminal lines of at most `width` columns, each starting with `indent`;
     a wrapped line keeps the line's own indentation (code, a traceback) plus two spaces."""
@@ -77,8 +82,12 @@ class Reporter:
     def print(self, text=""):
         print(text, file=self.stream, flush=True)
 
-    def kata_header(self, kata, solution_path):
+    def begin(self):
+        """A new kata's report: no message shown yet."""
         self.shown = {}
+
+    def kata_header(self, kata, solution_path):
+        self.begin()
         self.message(f"{kata.id} - {kata.title} ({solution_path})", 1, "")
 
     def test_line(self, result):
@@ -117,7 +126,7 @@ class Reporter:
             head = result.printed.splitlines()[:5]
             self.print(f"  the solution printed {result.printed_bytes:,} bytes; the first lines:")
             for line in head:
-                self.print(f"    | {clipped(line, max(20, self.width - 6))}")
+                self.print(f"    | {cut(line, max(20, self.width - 6))}")
         todo = sum(t.status == "not_attempted" for t in result.tests)
         todo_note = f", {todo} not attempted" if todo and result.status != "not_attempted" else ""
         status = self.paint(result.status.replace("_", " "), result.status)
@@ -133,5 +142,4 @@ def status_columns(category, name, duration, width):
     shown_category = ""
     if room - 21 >= 30:
         shown_category, room = f"{category:<20} ", room - 21
-    name = name if len(name) <= room else name[:max(0, room - 3)] + "..."
-    return f"{shown_category}{name:<{min(room, 52)}} {duration}"
+    return f"{shown_category}{cut(name, room):<{min(room, 52)}} {duration}"

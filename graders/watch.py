@@ -127,7 +127,7 @@ def render(result, reporter):
         return
     if reporter.color:
         reporter.print("\033[2J\033[H")
-    reporter.shown = {}
+    reporter.begin()
     bad = [t for t in result["tests"] if t["status"] != "passed"]
     for t in bad:
         label = reporter.paint(f"{LABELS[t['status']][0]:<6}", t["status"])
