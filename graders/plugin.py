@@ -6,11 +6,13 @@ not_attempted).
     pytest.main([kata_dir, ...], plugins=[plugin]);  plugin.results
 """
 
+import ast
 import difflib
 import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -63,13 +65,22 @@ def status_of(exc):
     return "failed", f"{type(exc).__name__}: {exc}"
 
 
-def near_name(wanted, defined):
+def near_name(wanted, defined, api):
     """" (it defines `self_attn`: ...)" when the solution defines a name close to the one a test
-    called, else ""."""
+    called that is not itself one of the kata's `api` names, else ""."""
     if not wanted or "." in wanted:  # a method: only the module's names are known
         return ""
-    close = difflib.get_close_matches(wanted, defined, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(wanted, [n for n in defined if n not in api], n=1, cutoff=0.6)
     return f" (it defines `{close[0]}`: rename it to `{wanted}`?)" if close else ""
+
+
+def starter_names(path):
+    """The functions and classes a kata's starter.py defines: the names its tests call."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
 class GradingPlugin:
@@ -165,7 +176,8 @@ class GradingPlugin:
         else:
             status, message = status_of(call.excinfo.value)
             if call.excinfo.errisinstance(SolutionMissingName):
-                message += near_name(getattr(call.excinfo.value, "requested", None), self.defined)
+                message += near_name(getattr(call.excinfo.value, "requested", None), self.defined,
+                                     starter_names(item.path.parent / "starter.py"))
             if self.load_problem is not None and call.when == "setup":
                 status, message = "error", "not run: the solution did not import"
         category = item.get_closest_marker("category").args[0]

@@ -4,7 +4,7 @@ per cause, the near name of a missing function, a hang reported fast, every line
 import io
 import re
 
-from conftest import grade_json, run_graders
+from conftest import REPO, grade_json, run_graders
 from graders import plugin
 from graders.report import Reporter, clipped
 from test_engine import MISBEHAVING
@@ -108,3 +108,12 @@ def test_status_lines_fit_the_width(probe_root):
                        env={"COLUMNS": "120"}).stdout
     assert re.search(r"ERROR +correctness +test_add ", wide)  # the category shows where there is room
 
+
+
+def test_a_name_of_the_kata_is_never_suggested_for_another():
+    bpe_api = plugin.starter_names(REPO / "katas" / "bpe" / "starter.py")
+    assert {"train_bytes", "encode_bytes", "decode_bytes"} <= bpe_api
+    assert plugin.near_name("decode_bytes", ["encode_bytes", "train_bytes"], bpe_api) == ""
+    attention_api = plugin.starter_names(REPO / "katas" / "attention" / "starter.py")
+    assert plugin.near_name("self_attention", ["np", "self_attn", "softmax"], attention_api) == \
+        " (it defines `self_attn`: rename it to `self_attention`?)"
