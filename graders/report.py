@@ -140,6 +140,6 @@ def status_columns(category, name, duration, width):
     is no room for it, then the name is cut (with "...") so that the duration stays on the line."""
     room = width - 2 - 7 - len(duration) - 1    # the indent, the label, the duration and a space
     shown_category = ""
-    if room - 21 >= 30:
+    if room - 21 >= 40:  # most test names are shorter; a longer one is cut
         shown_category, room = f"{category:<20} ", room - 21
     return f"{shown_category}{cut(name, room):<{min(room, 52)}} {duration}"
