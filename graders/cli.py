@@ -154,7 +154,7 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
     def paint_latest(row, column, text):
         return reporter.paint(text, statuses[row]) if column == 4 and statuses[row] in LABELS else text
 
-    print(table(rows, reporter.width, drop_order=LIST_DROP_ORDER, style=paint_latest if reporter.color else None))
+    print(table(rows, reporter.width, drop_order=LIST_DROP_ORDER, style=paint_latest))
     print(fill(LIST_LEGEND, reporter.width))
     return 0
 

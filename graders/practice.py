@@ -166,9 +166,9 @@ def progress(args, katas):
     for kata_id in ready_katas(katas, paths):
         kata, record = katas[kata_id], store.katas.get(kata_id)
         best, target = (record.best_seconds() if record else None), kata.minutes * 60
-        shown = bar(best, target, cells, reporter.paint if reporter.color else None)
+        shown = bar(best, target, cells, reporter.paint)
         padding = " " * (bar_width - len(bar(best, target, cells)))
-        reporter.print(f"{kata_id:<{kata_width}} {shown}{padding} {trend(record, target, trend_room, reporter)}"
+        reporter.print(f"{kata_id:<{kata_width}} {shown}{padding} {trend(record, target, trend_room, reporter.paint)}"
                        .rstrip())
     reporter.print()
     reporter.print(fill(PROGRESS_LEGEND, reporter.width))
@@ -183,7 +183,7 @@ PROGRESS_LEGEND = ("Bar: your best time from `start` to a full pass; # up to the
 def bar(seconds, target, cells=BAR, paint=None):
     """[########        |        ] 3:12: `#` up to the best time within the target, `+` past it, the
     target `|` always shown, `>` when the time is off the scale (1.5x the target); then the time, and by
-    how much it missed the target."""
+    how much it missed the target. `paint(text, status)` colours the parts (Reporter.paint)."""
     if seconds is None:
         return "-"
     paint = paint or (lambda text, status: text)
@@ -197,11 +197,13 @@ def bar(seconds, target, cells=BAR, paint=None):
     return f"[{paint(inside, 'passed')}|{paint(over, 'timeout')}] {clock(seconds)}{missed}"
 
 
-def trend(record, target, room, reporter):
+def trend(record, target, room, paint=None):
     """The last attempts, oldest first, as many as fit in `room` columns: a timed full pass as its time
-    (coloured against the target), P a pass with no clock, x not passed, ! a give-up."""
+    (coloured against the target), P a pass with no clock, x not passed, ! a give-up. `paint(text,
+    status)` colours each (Reporter.paint)."""
     if record is None:
         return ""
+    paint = paint or (lambda text, status: text)
     events = [(t, "!", "disallowed") for t in record.gave_up]
     for a in record.attempts:
         if a["status"] != "passed":
@@ -214,6 +216,6 @@ def trend(record, target, room, reporter):
     for _, mark, status in reversed(sorted(events)[-TREND:]):
         if used + len(mark) + 2 > room:
             break
-        shown.insert(0, reporter.paint(mark, status) if reporter.color else mark)
+        shown.insert(0, paint(mark, status))
         used += len(mark) + 2
     return "  ".join(shown)
