@@ -337,6 +337,7 @@ class SolutionProxy:
         except SolutionTimeout as e:
             if key is not None:
                 self._hung[key] = str(e).splitlines()[0]
+                e.args = (f"`{key}` {e}",)
             raise
         except SolutionMissingName as e:
             e.requested = key  # which name the judge asked for (the message comes from the worker)

@@ -92,6 +92,7 @@ def test_a_function_that_timed_out_is_not_waited_for_again(probe_root, tmp_path)
     # before: one limit, then at least 0.5 s for each of the 17 later calls (11.5 s in all)
     assert sum(t["duration_s"] for t in hung[1:]) < len(hung[1:]) * 0.25, hung
     assert result["duration_s"] < 3 * timeout_s, result["duration_s"]
+    assert hung[0]["message"].startswith("timed out: `echo` did not return within")
     assert all("`echo` was not called: it already timed out in an earlier test" in t["message"] for t in hung[1:])
     assert [t["status"] for t in result["tests"] if t["name"] in ("test_add", "test_add_arrays")] == ["passed"] * 2
     assert f"{HUNG_TESTS} more tests failed the same way as test_plain_data_round_trip" in proc.stdout, proc.stdout
