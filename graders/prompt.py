@@ -8,7 +8,6 @@ plain words, links as "text (url)". Inline code keeps its backticks, or is colou
 """
 
 import re
-import textwrap
 
 from graders.repo import Paths, check_kata_ids
 from graders.report import Reporter
@@ -20,6 +19,7 @@ CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
 LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KEEP = "\x00"      # a space inside inline code while a paragraph is wrapped
 STYLE = {"bold": "1", "code": "36", "heading": "1;4"}
 
@@ -111,9 +111,24 @@ def inline(text, color):
 
 
 def wrap(text, width, first="", rest=""):
-    """Paragraph text from `inline` -> lines of at most `width` columns."""
-    lines = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
-    return [line.replace(KEEP, " ") for line in lines]
+    """Paragraph text from `inline` -> lines of at most `width` visible columns (colour codes take
+    none). A code span is kept on one line unless it is longer than a line; a longer word overflows."""
+    room = width - len(rest)
+    words = []
+    for word in text.split():
+        words.extend(word.split(KEEP) if visible(word) > room else [word.replace(KEEP, " ")])
+    lines, line, empty = [], first, True
+    for word in words:
+        if not empty and visible(line) + 1 + visible(word) > width:
+            lines.append(line)
+            line, empty = rest, True
+        line, empty = line + ("" if empty else " ") + word, False
+    return [*lines, line] if words else []
+
+
+def visible(text):
+    """The columns `text` takes on a terminal."""
+    return len(ANSI.sub("", text))
 
 
 def paint(text, style, color):

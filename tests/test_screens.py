@@ -142,6 +142,11 @@ def f(x):   # kept as written, even when it is longer than the terminal is wide,
     assert "\n        return x\n" in text and "```" not in text and "**" not in text
     assert "- one item, long enough that it has to\n  wrap onto a second line at forty\n  columns\n  - a nested item" in text
     assert all(len(line) <= 40 for line in text.splitlines() if not line.startswith("    "))
+    coloured = prompt.render(markdown, 40, color=True)
+    plain = prompt.ANSI.sub("", coloured)
+    assert "\033[" in coloured and "`" not in coloured and plain.split() == text.replace("`", "").split()[:2] + \
+        text.replace("`", "").split()[3:]  # the same words, less the heading's underline
+    assert all(len(line) <= 40 for line in plain.splitlines() if not line.startswith("    "))
 
 
 def test_the_prompt_command_prints_every_kata_readably():
