@@ -3,6 +3,7 @@
     nox                           the katas and your progress (the same as nox -s list)
     nox -s start -- attention     copy the starter to solutions/attention.py and start the clock
     nox -s grade -- attention     grade it against the hidden tests (no kata: every attempt)
+    nox -s prompt -- attention    the problem statement, in the terminal
     nox -s watch -- attention     re-grade on every save
     nox -s hint -- attention      one more hint;  nox -s reveal -- attention: the reference, after a pass
     nox -s drill                  the next kata by spaced repetition, from scratch
@@ -151,6 +152,12 @@ def interview(session):
 def progress(session):
     """Your best time per kata against its target minutes, and the trend of your last attempts."""
     graders(session, "progress", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def prompt(session):
+    """A kata's problem statement, rendered in the terminal: nox -s prompt -- attention."""
+    graders(session, "prompt", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -1,4 +1,4 @@
-"""Command line: python -m graders {grade,start,list,watch,hint,reveal,drill,interview,progress,review,scoreboard,bench,bank} ...
+"""Command line: python -m graders {grade,start,list,prompt,watch,hint,reveal,drill,interview,progress,review,scoreboard,bench,bank} ...
 (nox sessions call these)."""
 
 import argparse
@@ -15,7 +15,8 @@ COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exi
     "bench": "graders.cli:bench", "bank": "graders.cli:bank", "scoreboard": "graders.cli:scoreboard",
     "watch": "graders.watch:watch", "hint": "graders.practice:hint", "reveal": "graders.practice:reveal",
     "drill": "graders.practice:drill", "interview": "graders.practice:interview",
-    "progress": "graders.practice:progress", "review": "graders.review:review", "readme": "graders.readme:readme",
+    "progress": "graders.practice:progress", "review": "graders.review:review", "prompt": "graders.prompt:prompt",
+    "readme": "graders.readme:readme",
 }
 
 
@@ -53,6 +54,9 @@ def main(argv=None):
     p.add_argument("katas", nargs="*")
     p.add_argument("--sandbox", choices=MODES, default="auto")
     p.add_argument("--json", type=Path, metavar="OUT")
+
+    p = commands.add_parser("prompt", help="a kata's problem statement (its prompt.md), rendered for the terminal")
+    p.add_argument("kata")
 
     p = commands.add_parser("watch", help="re-grade your solution on every save, until Ctrl-C")
     p.add_argument("kata")

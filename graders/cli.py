@@ -6,7 +6,7 @@ import time
 from graders.grade import grade as grade_kata, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
-from graders.report import Reporter
+from graders.report import LABELS, Reporter, cut, fill, terminal_width
 from graders.sandbox import detect
 from graders.session import Spawner
 
@@ -83,7 +83,8 @@ def save_progress(store, reporter):
 
 def next_steps(kata, store, katas, paths, interview_s=None):
     """After a full pass: the time against the kata's minutes (a mock interview's: against its own time),
-    and the next kata due (not inside a mock interview, whose follow-ups come next)."""
+    and the next kata due (not inside a mock interview, whose follow-ups come next); wrapped to the
+    terminal's width."""
     record = store.kata(kata.id)
     solve = record.solves[-1] if record.solves and record.latest() and record.solves[-1]["at"] == record.latest()["at"] else None
     lines = []
@@ -99,7 +100,7 @@ def next_steps(kata, store, katas, paths, interview_s=None):
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due and interview_s is None:
         lines.append(f"Next: {due} (nox -s drill), or write the follow-ups: nox -s interview -- {kata.id}")
-    return "\n".join(lines)
+    return "\n".join(fill(line, terminal_width()) for line in lines)
 
 
 def start(args, katas):
@@ -140,30 +141,47 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
     store = load_progress(paths, reporter)
     ready = set(ready_katas(katas, paths))
     now = time.time()
-    rows = [("kata", "asked", "level", "target", "latest", "best", "best time", "due", "where")]
+    rows, statuses = [("kata", "asked", "level", "target", "latest", "best", "best time", "due", "where")], [None]
     for kata in katas.values():
         where = ", ".join(kata.companies)
         if kata.id not in ready:
             rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", "coming soon", "", "", "",
                          where))
+            statuses.append(None)
             continue
         record = store.katas.get(kata.id)
-        rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min",
-                     latest_words(paths, kata.id, record), best_words(record), best_time_words(record, kata),
-                     due_words(record.due, now) if record and record.due else "", where))
-    print(table(rows, shutil.get_terminal_size((100, 24)).columns, drop_order=(2, 6, 7, 5)))  # level, times, due, best
+        latest, status = latest_words(paths, kata.id, record)
+        rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", latest, best_words(record),
+                     best_time_words(record, kata), due_words(record.due, now) if record and record.due else "", where))
+        statuses.append(status)
+
+    def paint_latest(row, column, text):
+        return reporter.paint(text, statuses[row]) if column == 4 and statuses[row] in LABELS else text
+
+    print(table(rows, reporter.width, drop_order=LIST_DROP_ORDER, style=paint_latest))
+    print(fill(LIST_LEGEND, reporter.width))
     return 0
 
 
+LIST_DROP_ORDER = (2, 1, 5, 3, 6, 4)  # after `where`: level, asked, best, target, best time, latest (due stays)
+LIST_LEGEND = ("asked: how often interviews ask it (* to *****); latest: your last grade (edited: the file changed "
+               "since), or in progress after a start; best time: from `start` to a full pass, ok inside the target; "
+               "due: when to drill it again (nox -s drill).")
+
+
 def latest_words(paths, kata_id, record):
+    """(the latest column's words, the status they show or None): "in progress" from a start until the
+    attempt's first grade; the grade after it."""
     solution = paths.solution(kata_id)
     if not solution.is_file():
-        return "not started"
+        return "not started", None
     latest = record.latest() if record else None
+    if record and record.clock_started is not None and (latest is None or record.clock_started >= latest["at"]):
+        return "in progress", None
     if latest is None:
-        return "started"
-    stale = " *" if solution.stat().st_mtime > latest["at"] else ""  # edited since
-    return f"{latest['status'].replace('_', ' ')} {latest['passed']}/{latest['total']}{stale}"
+        return "started", None
+    edited = ", edited" if solution.stat().st_mtime > latest["at"] else ""
+    return f"{latest['status'].replace('_', ' ')} {latest['passed']}/{latest['total']}{edited}", latest["status"]
 
 
 def best_words(record):
@@ -202,9 +220,10 @@ def next_due_kata(store, katas, ready, now, exclude=None):
     return choice.id if choice else None
 
 
-def table(rows, width, drop_order=()):
+def table(rows, width, drop_order=(), style=None):
     """Rows of cells as aligned columns fitting `width`: the last column is cut to fit, or dropped,
-    and then the columns of `drop_order` (indices), in that order, until it fits."""
+    and then the columns of `drop_order` (indices), in that order, until it fits. `style(row, column,
+    padded_text)` may colour a cell after it is aligned."""
     keep = [*range(len(rows[0]))]
     drop = [len(rows[0]) - 1, *drop_order]
     while True:
@@ -214,9 +233,9 @@ def table(rows, width, drop_order=()):
             break
         keep.remove(drop.pop(0))
     last = keep[-1]
-    cut = lambda text: text if len(text) <= room else text[:max(0, room - 3)] + "..."  # noqa: E731
-    return "\n".join("  ".join(cut(r[i]) if i == last else r[i].ljust(widths[i]) for i in keep).rstrip()
-                     for r in rows)
+    style = style or (lambda row, column, text: text)
+    return "\n".join("  ".join(style(n, i, cut(r[i], room) if i == last else r[i].ljust(widths[i])) for i in keep).rstrip()
+                     for n, r in enumerate(rows))
 
 
 def bench(args, katas):

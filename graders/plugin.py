@@ -6,14 +6,17 @@ not_attempted).
     pytest.main([kata_dir, ...], plugins=[plugin]);  plugin.results
 """
 
+import ast
+import difflib
 import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from graders.report import printable
+from graders.report import clipped, printable
 from graders.session import (SolutionCrashed, SolutionMissingName, SolutionNotImplemented,
                              SolutionOutOfMemory, SolutionProblem, SolutionProxy, SolutionTimeout)
 
@@ -62,6 +65,24 @@ def status_of(exc):
     return "failed", f"{type(exc).__name__}: {exc}"
 
 
+def near_name(wanted, defined, api):
+    """" (it defines `self_attn`: ...)" when the solution defines a name close to the one a test
+    called that is not itself one of the kata's `api` names, else ""."""
+    if not wanted or "." in wanted:  # a method: only the module's names are known
+        return ""
+    close = difflib.get_close_matches(wanted, [n for n in defined if n not in api], n=1, cutoff=0.6)
+    return f" (it defines `{close[0]}`: rename it to `{wanted}`?)" if close else ""
+
+
+def starter_names(path):
+    """The functions and classes a kata's starter.py defines: the names its tests call."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
 class GradingPlugin:
     """Grades one kata. `backend` is a `graders.session.Worker` (or the benchmark's in-process twin)."""
 
@@ -70,6 +91,7 @@ class GradingPlugin:
         self.results = []
         self.started = {}  # nodeid -> perf_counter at setup
         self.load_problem = None
+        self.defined = []  # the names the solution defines, as its worker reported them (for suggestions)
         self.kata_deadline = time.monotonic() + kata.kata_timeout_s
         self.test_deadline = self.kata_deadline
         self.proxy = SolutionProxy(backend, self.seconds_left)
@@ -91,7 +113,8 @@ class GradingPlugin:
         """Import the solution once, before any test; a failure here decides the kata."""
         self.test_deadline = time.monotonic() + self.kata.timeout_s
         try:
-            self.backend.load(self.seconds_left())
+            names = self.backend.load(self.seconds_left())
+            self.defined = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
         except SolutionProblem as e:
             self.load_problem = e
 
@@ -152,11 +175,14 @@ class GradingPlugin:
             status, message = "error", f"grader problem: the test was skipped ({call.excinfo.value})"
         else:
             status, message = status_of(call.excinfo.value)
+            if call.excinfo.errisinstance(SolutionMissingName):
+                message += near_name(getattr(call.excinfo.value, "requested", None), self.defined,
+                                     starter_names(item.path.parent / "starter.py"))
             if self.load_problem is not None and call.when == "setup":
                 status, message = "error", "not run: the solution did not import"
         category = item.get_closest_marker("category").args[0]
         started = self.started.get(item.nodeid, time.perf_counter())
-        result = TestResult(item.name, category, status, printable(message[:MESSAGE_CHARS]),
+        result = TestResult(item.name, category, status, printable(clipped(message, MESSAGE_CHARS)),
                             round(time.perf_counter() - started, 4))
         self.results.append(result)
         if self.on_result and self.load_problem is None:  # an import failure is reported once, by the kata

@@ -20,10 +20,11 @@ import time
 from graders.cli import clock, due_words, load_progress, save_progress, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
 from graders.repo import Paths, check_kata_ids, ready_katas
-from graders.report import Reporter
+from graders.report import Reporter, fill
 
 TREND = 8          # attempts shown in `progress`
-BAR = 24           # characters of a full bar (the target time)
+BAR = 24           # cells of a full bar (1.5x the target time), at most
+TIME_WIDTH = 14    # after a bar: " 12:05 (+6:05)"
 
 
 def read_hints(path):
@@ -202,33 +203,70 @@ def countdown(seconds, stdin, stdout):
 
 
 def progress(args, katas):
-    """Per ready kata: the best time as a bar against the target, and the last attempts' trend."""
+    """Per ready kata: the best time as a bar against the target, and the last attempts' trend, in
+    the terminal's width (the bar shrinks before the trend goes)."""
     paths = Paths(args.root)
-    store = load_progress(paths, Reporter())
-    print(f"{'kata':<17} {'best time vs target (|)':<{BAR + 14}} last attempts (oldest first)")
+    reporter = Reporter()
+    store = load_progress(paths, reporter)
+    kata_width = max(len("kata"), *map(len, ready_katas(katas, paths)))
+    cells = max(9, min(BAR, reporter.width - kata_width - TIME_WIDTH - 3 - 2 - 30))  # 30: room for the trend
+    bar_width = cells + 3 + TIME_WIDTH
+    trend_room = reporter.width - kata_width - bar_width - 2
+    reporter.print(f"{'kata':<{kata_width}} {'best time vs target (|)':<{bar_width}} last attempts, oldest first"
+                   [:reporter.width])
     for kata_id in ready_katas(katas, paths):
         kata, record = katas[kata_id], store.katas.get(kata_id)
-        best = record.best_seconds() if record else None
-        print(f"{kata_id:<17} {bar(best, kata.minutes * 60):<{BAR + 14}} {trend(record)}")
-    print("\nbar: best time from `start` to a full pass; | is the interview's minutes. "
-          "Trend: P passed (with its time), x failed, ! given up.")
+        best, target = (record.best_seconds() if record else None), kata.minutes * 60
+        shown = bar(best, target, cells, reporter.paint)
+        padding = " " * (bar_width - len(bar(best, target, cells)))
+        reporter.print(f"{kata_id:<{kata_width}} {shown}{padding} {trend(record, target, trend_room, reporter.paint)}"
+                       .rstrip())
+    reporter.print()
+    reporter.print(fill(PROGRESS_LEGEND, reporter.width))
     return 0
 
 
-def bar(seconds, target):
+PROGRESS_LEGEND = ("Bar: your best time from `start` to a full pass; # up to the target, + past it, | the interview's "
+                   "minutes, > off the scale (1.5x the target). Attempts: 4:05 a timed full pass, P a pass with no "
+                   "clock running, x not passed, ! gave up.")
+
+
+def bar(seconds, target, cells=BAR, paint=None):
+    """[########        |        ] 3:12: `#` up to the best time within the target, `+` past it, the
+    target `|` always shown, `>` when the time is off the scale (1.5x the target); then the time, and by
+    how much it missed the target. `paint(text, status)` colours the parts (Reporter.paint)."""
     if seconds is None:
         return "-"
-    filled = min(BAR, max(1, round(BAR * seconds / target / 1.5)))  # the bar spans 1.5x the target
-    mark = round(BAR / 1.5)
-    cells = ["#" if i < filled else " " for i in range(BAR)]
-    cells[mark - 1] = "|" if cells[mark - 1] == " " else "#"
-    return f"[{''.join(cells)}] {clock(seconds)}"
+    paint = paint or (lambda text, status: text)
+    mark = round(cells / 1.5)                                 # cells before the target
+    filled = min(cells, max(1, round(cells * seconds / target / 1.5)))
+    inside = "#" * min(filled, mark) + " " * (mark - min(filled, mark))
+    over = "+" * max(0, filled - mark) + " " * (cells - max(filled, mark))
+    if seconds > 1.5 * target:
+        over = over[:-1] + ">"
+    missed = f" (+{clock(seconds - target)})" if seconds > target else ""
+    return f"[{paint(inside, 'passed')}|{paint(over, 'timeout')}] {clock(seconds)}{missed}"
 
 
-def trend(record):
+def trend(record, target, room, paint=None):
+    """The last attempts, oldest first, as many as fit in `room` columns: a timed full pass as its time
+    (coloured against the target), P a pass with no clock, x not passed, ! a give-up. `paint(text,
+    status)` colours each (Reporter.paint)."""
     if record is None:
         return ""
-    events = [(a["at"], f"P{clock(a['elapsed_s'])}" if a["status"] == "passed" and a["elapsed_s"] is not None
-               else "P" if a["status"] == "passed" else "x") for a in record.attempts]
-    events += [(t, "!") for t in record.gave_up]
-    return " ".join(mark for _, mark in sorted(events)[-TREND:])
+    paint = paint or (lambda text, status: text)
+    events = [(t, "!", "disallowed") for t in record.gave_up]
+    for a in record.attempts:
+        if a["status"] != "passed":
+            events.append((a["at"], "x", "failed"))
+        elif a["elapsed_s"] is None:
+            events.append((a["at"], "P", "passed"))
+        else:
+            events.append((a["at"], clock(a["elapsed_s"]), "passed" if a["elapsed_s"] <= target else "timeout"))
+    shown, used = [], 0
+    for _, mark, status in reversed(sorted(events)[-TREND:]):
+        if used + len(mark) + 2 > room:
+            break
+        shown.insert(0, paint(mark, status))
+        used += len(mark) + 2
+    return "  ".join(shown)

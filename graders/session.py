@@ -28,7 +28,6 @@ WORKER_ROOT = Path(__file__).resolve().parent  # holds kataworker/, the worker's
 BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker import main; main(*map(int, sys.argv[2:]))"
 OUTPUT_KEPT_BYTES = 4096
 PRINTED_LINES = 5        # of what the solution printed, shown with a timeout or a crash
-HUNG_RETRY_S = 0.5       # a function that timed out once gets this long in later tests
 PR_SET_PDEATHSIG = 1     # prctl(2): the signal a process gets when its parent dies
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -327,20 +326,21 @@ class SolutionProxy:
         return _RemoteCallable(self, {"op": "call", "name": name})
 
     def _request(self, message):
-        """One call in the worker. A function that timed out once gets only HUNG_RETRY_S in later
-        calls, so a hang costs seconds, not every remaining test's full limit."""
+        """One call in the worker. A function that timed out once is not called again: later tests
+        that call it fail at once, so a hang costs one test's limit, not every remaining test's."""
         key = _function_key(message)
-        timeout = self._deadline()
         if key in self._hung:
-            timeout = min(timeout, HUNG_RETRY_S)
+            raise SolutionTimeout(f"`{key}` was not called: it already timed out in an earlier test "
+                                  f"({self._hung[key]})")
         try:
-            value = self._worker.request(message, timeout)
+            value = self._worker.request(message, self._deadline())
         except SolutionTimeout as e:
-            if key in self._hung:
-                raise SolutionTimeout(f"did not return within {timeout:g} s: `{key}` already timed out in an "
-                                      f"earlier test ({self._hung[key]}), so it gets {HUNG_RETRY_S:g} s now") from None
             if key is not None:
                 self._hung[key] = str(e).splitlines()[0]
+                e.args = (f"`{key}` {e}",)
+            raise
+        except SolutionMissingName as e:
+            e.requested = key  # which name the judge asked for (the message comes from the worker)
             raise
         return _wrap(self, value)
 

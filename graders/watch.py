@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from graders.repo import Paths, check_kata_ids
-from graders.report import LABELS, Reporter, printable
+from graders.cli import load_progress, next_steps
+from graders.report import LABELS, Reporter, printable, status_columns
 
 POLL_S = 0.2
 SERVE = "import sys; from graders.watch import serve; serve(*sys.argv[1:])"
@@ -49,7 +50,10 @@ def watch(args, katas):
                     running, spare = spare.go(), None
                     reporter.print(f"{time.strftime('%H:%M:%S')} grading {args.kata} ...")
                 elif running is not None and running.done():
-                    render(running.result(), reporter)
+                    result = running.result()
+                    render(result, reporter)
+                    if result and result.get("status") == "passed":
+                        after_pass(katas[args.kata], katas, paths, reporter)
                     running = None
                 time.sleep(POLL_S)
         except KeyboardInterrupt:
@@ -116,17 +120,21 @@ def serve(root, kata, out, sandbox):
 
 
 def render(result, reporter):
-    """Failures first, with their first message line; then one line per category that fully passed."""
+    """Failures first, with their first message line (once for tests that failed the same way); then
+    one line per category that fully passed."""
     if result is None or "error" in result:
         reporter.print(f"the grader failed: {printable((result or {}).get('error', ''))}")
         return
     if reporter.color:
         reporter.print("\033[2J\033[H")
+    reporter.begin()
     bad = [t for t in result["tests"] if t["status"] != "passed"]
     for t in bad:
         label = reporter.paint(f"{LABELS[t['status']][0]:<6}", t["status"])
+        reporter.print(f"  {label} {status_columns(t['category'], t['name'], '', reporter.width)}".rstrip())
         first = next((line for line in t["message"].splitlines() if line.strip()), "")
-        reporter.print(f"  {label} {t['category']:<20} {t['name']}\n         {first[:200]}")
+        reporter.once(t["name"], first, 1)
+    reporter.repeats()
     failed_categories = {t["category"] for t in bad}
     passing = {}
     for t in result["tests"]:
@@ -135,7 +143,13 @@ def render(result, reporter):
     for category, count in passing.items():
         reporter.print(f"  {reporter.paint('PASS  ', 'passed')} {category:<20} {count} test{'s' * (count > 1)}")
     if result.get("message"):
-        reporter.print(f"  {result['message'].splitlines()[0][:200]}")
+        reporter.message(result["message"].splitlines()[0], 1, "  ")
     status = reporter.paint(result["status"].replace("_", " "), result["status"])
-    reporter.print(f"{result['kata']}: {status} - {result['passed']}/{result['total']} tests passed "
-                   f"in {result['duration_s']:.2f} s   (watching; Ctrl-C to stop)")
+    reporter.message(f"{result['kata']}: {status} - {result['passed']}/{result['total']} tests passed "
+                     f"in {result['duration_s']:.2f} s   (watching; Ctrl-C to stop)", 1, "")
+
+
+def after_pass(kata, katas, paths, reporter):
+    """What `grade` prints after a full pass (the time of a solve, what comes next), from the progress
+    the grade recorded."""
+    reporter.print(next_steps(kata, load_progress(paths, reporter), katas, paths))

@@ -5,6 +5,7 @@ real file saves."""
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -167,7 +168,7 @@ def test_a_pass_says_what_to_do_next_and_then_reveal_works(started):
     assert proc.returncode == 0 and "Solved in 0:" in proc.stdout and "inside the interview's 1 minutes" in proc.stdout
     assert run_graders("reveal", "probe", root=started).returncode == 0
     listing = run_graders("progress", root=started).stdout
-    assert "probe" in listing and "P0:" in listing
+    assert re.search(r"^probe .*\] 0:\d\d +0:\d\d$", listing, re.M), listing  # the bar's time, then the attempt's
 
 
 def test_drill_starts_the_picked_kata_fresh_and_archives_the_attempt(started):
@@ -260,6 +261,7 @@ def test_the_watcher_grades_every_save_and_cancels_a_running_grade(started):
 
     try:
         wait_for("probe: passed - 5/5")
+        wait_for("Solved in 0:")  # the solve's time, as `grade` shows it
         solution.write_text(correct.replace("return x", "while True:\n        pass"))  # each echo call hangs 3 s
         wait_for("grading probe")
         time.sleep(0.5)
