@@ -2,6 +2,7 @@
 
 import shutil
 import time
+from contextlib import contextmanager
 
 from graders.grade import grade as grade_kata, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
@@ -26,18 +27,16 @@ def grade(args, katas):
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
-    store = None if args.solution else load_progress(paths, reporter)  # --solution: not the learner's attempt
+    record = args.solution is None  # --solution: not the learner's attempt
     results = []
     spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
     try:
         for kata_id in ids:
-            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, store))
+            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, record))
     finally:
         spawner.close()
-    if store is not None:
-        save_progress(store, reporter)
-        if len(results) == 1 and results[0].status == "passed":
-            reporter.print(next_steps(katas[ids[0]], store, katas, paths))
+    if record and len(results) == 1 and results[0].status == "passed":
+        reporter.print(next_steps(katas[ids[0]], load_progress(paths, reporter), katas, paths))
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
@@ -45,14 +44,16 @@ def grade(args, katas):
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
-def _grade_one(args, kata, paths, reporter, spawner, store):
-    """Grade one kata with its report streamed; record it; write its JSON where asked."""
+def _grade_one(args, kata, paths, reporter, spawner, record):
+    """Grade one kata with its report streamed; record it (`record`: in the progress, and as the last
+    result); write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, solution)
     result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
     reporter.summary(result)
-    if store is not None:
-        store.graded(kata.id, result, time.time(), kata.minutes)
+    if record:
+        with recording(paths, reporter) as store:
+            store.graded(kata.id, result, time.time(), kata.minutes)
         _write(result, paths.last_result(kata.id), reporter, "for `nox -s scoreboard`")
     for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{kata.id}.json")):
         _write(result, target, reporter)
@@ -68,15 +69,23 @@ def _write(result, path, reporter, purpose=""):
 
 
 def load_progress(paths, reporter):
+    """A snapshot of the learner's progress, to read (a warning if the file was unreadable)."""
     store = ProgressStore.load(paths.progress_file, time.time())
     if store.warning:
         reporter.print(f"warning: {store.warning}")
     return store
 
 
-def save_progress(store, reporter):
+@contextmanager
+def recording(paths, reporter):
+    """`with recording(paths, reporter) as store:` one change to the learner's progress, under its lock
+    (keep the block short) and saved at its end. A warning, or a file that cannot be written, is one
+    line: never an exception."""
     try:
-        store.save()
+        with ProgressStore.update(paths.progress_file, time.time()) as store:
+            if store.warning:
+                reporter.print(f"warning: {store.warning}")
+            yield store
     except ProgressError as e:
         reporter.print(f"(your progress was not recorded: {e})")
 
@@ -119,9 +128,8 @@ def start(args, katas):
         print(f"Archived your previous attempt as {archived.relative_to(paths.root)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(starter, target)
-    store = load_progress(paths, Reporter())
-    store.started(args.kata, time.time(), restart=True)
-    save_progress(store, Reporter())
+    with recording(paths, Reporter()) as store:
+        store.started(args.kata, time.time(), restart=True)
     print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: "
           f"{kata.minutes} minutes in an interview.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"

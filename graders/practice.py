@@ -14,7 +14,7 @@ import select
 import sys
 import time
 
-from graders.cli import clock, due_words, load_progress, save_progress, start
+from graders.cli import clock, due_words, load_progress, recording, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
 from graders.repo import Paths, check_kata_ids, ready_katas
 from graders.report import Reporter
@@ -38,15 +38,12 @@ def hint(args, katas):
     if not hints:
         print(f"{args.kata} has no hints yet.")
         return 0
-    reporter = Reporter()
-    store = load_progress(paths, reporter)
-    shown = store.kata(args.kata).hints
-    if shown >= len(hints):
+    with recording(paths, Reporter()) as store:
+        number = store.hinted(args.kata) if store.kata(args.kata).hints < len(hints) else None
+    if number is None:
         print(f"That was the last of {len(hints)} hints for {args.kata}. Still stuck? "
               f"nox -s reveal -- {args.kata} --give-up shows the reference (and counts as a give-up).")
         return 0
-    number = store.hinted(args.kata)
-    save_progress(store, reporter)
     title, text = hints[number - 1]
     print(f"Hint {number} of {len(hints)} for {args.kata}: {title}\n\n{text}\n")
     if number < len(hints):
@@ -66,10 +63,10 @@ def reveal(args, katas):
               f"or give up and see it now: nox -s reveal -- {args.kata} --give-up")
         return 1
     if args.give_up:
-        store.gave_up(args.kata, time.time())
-        save_progress(store, reporter)
-        print(f"Recorded a give-up on {args.kata}: it comes back soon. Rewrite it from scratch later: "
-              f"nox -s start -- {args.kata} --fresh\n")
+        with recording(paths, reporter) as store:
+            counted = store.gave_up(args.kata, time.time())
+        print(f"{'Recorded a give-up' if counted else 'This attempt was already given up'} on {args.kata}: "
+              f"it comes back soon. Rewrite it from scratch later: nox -s start -- {args.kata} --fresh\n")
     print(paths.reference(args.kata).read_text(encoding="utf-8"))
     return 0
 
