@@ -2,7 +2,9 @@
 (nox sessions call these)."""
 
 import argparse
+import difflib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from graders.manifest import ManifestError, load_manifest
 from graders.sandbox import MODES
 
 USAGE_ERROR = 2
+INTERRUPTED = 130   # 128 + SIGINT, what a shell reports for Ctrl-C
 COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exit code
     "grade": "graders.cli:grade", "start": "graders.cli:start", "list": "graders.cli:list",
     "bench": "graders.cli:bench", "bank": "graders.cli:bank", "scoreboard": "graders.cli:scoreboard",
@@ -89,7 +92,9 @@ def main(argv=None):
     p.add_argument("--annotations", action="store_true", help="print a GitHub ::error annotation per failed kata")
     p.add_argument("--check", action="store_true", help="exit 1 when an attempted kata did not pass")
 
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would blame the top-level usage; the subcommand's is the useful one
+        _unrecognized(commands.choices[args.command], unknown)
     import importlib  # after parsing, so --help stays instant
 
     from graders.grade import GraderError
@@ -101,15 +106,33 @@ def main(argv=None):
     except ManifestError as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
+    signal.signal(signal.SIGINT, _interrupt_once)
     try:
         module, function = COMMANDS[args.command].split(":")
         return getattr(importlib.import_module(module), function)(args, katas)
     except (UsageError, GraderError, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
+    except KeyboardInterrupt:  # the clean-up (workers, a reviewer) already ran on the way out
+        print("\ninterrupted", file=sys.stderr)
+        return INTERRUPTED
     except BrokenPipeError:  # the output went to a pager or `head` that has closed: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _interrupt_once(signum, frame):
+    """Ctrl-C: KeyboardInterrupt once; later ones (a second Ctrl-C, nox passing the first one on) are
+    ignored, so the clean-up that runs on the way out (killing workers, a reviewer) is not cut short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _unrecognized(parser, unknown):
+    """Exit 2 with the subcommand's usage, naming the unknown arguments (and the nearest option)."""
+    options = [o for action in parser._actions for o in action.option_strings]
+    near = next((difflib.get_close_matches(a, options, n=1) for a in unknown if a.startswith("-")), [])
+    parser.error(f"unrecognized arguments: {' '.join(unknown)}" + (f" (did you mean {near[0]}?)" if near else ""))
 
 
 if __name__ == "__main__":

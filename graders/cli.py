@@ -11,6 +11,8 @@ from graders.report import Reporter
 from graders.sandbox import detect
 from graders.session import Spawner
 
+PASSING = ("passed", "not_attempted")  # statuses that exit 0: an untouched starter is not a failure
+
 
 def grade(args, katas):
     paths = Paths(args.root)
@@ -41,7 +43,7 @@ def grade(args, katas):
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
                                        paint=reporter.paint))
-    return 0 if all(r.status == "passed" for r in results) else 1
+    return 0 if all(r.status in PASSING for r in results) else 1
 
 
 def _grade_one(args, kata, paths, reporter, spawner, record):

@@ -149,7 +149,19 @@ def _run_pytest(kata_dir, plugin):
             "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin",
             "-p", "no:nose", "-p", "no:legacypath",
             "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(kata_dir.parent.parent)]
-    return int(pytest.main(args, plugins=[plugin]))
+    ctrl_c = _CtrlC()
+    exit_code = int(pytest.main(args, plugins=[plugin, ctrl_c]))
+    if ctrl_c.seen:  # pytest turns Ctrl-C into an exit code: raise it again, it is not a grader bug
+        raise KeyboardInterrupt
+    return exit_code
+
+
+class _CtrlC:
+    """A pytest plugin that notes a Ctrl-C (KeyboardInterrupt) that pytest caught."""
+    seen = False
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.seen = isinstance(excinfo.value, KeyboardInterrupt)
 
 
 def write_json(result, path):

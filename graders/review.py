@@ -13,6 +13,7 @@ call of its own; without a reviewer, the command prints the request to paste int
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -96,15 +97,26 @@ def grade_summary(result):
 
 def run_reviewer(command, request, timeout):
     """Run the reviewer command with the request on stdin -> its stdout; ReviewError on failure or hang."""
-    try:
-        proc = subprocess.run(command, shell=True, input=request.encode(), capture_output=True, timeout=timeout,
-                              start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise ReviewError(f"the reviewer ({command}) gave no answer within {timeout:g} s") from None
+    with subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, start_new_session=True) as proc:
+        try:
+            stdout, stderr = proc.communicate(request.encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReviewError(f"the reviewer ({command}) gave no answer within {timeout:g} s") from None
+        finally:  # answered, hung or Ctrl-C: the shell and everything it started end with the review
+            _kill_group(proc.pid)
     if proc.returncode != 0:
-        last = printable(proc.stderr.decode(errors="replace").strip().splitlines()[-1:][0] if proc.stderr.strip() else "")
+        last = printable(stderr.decode(errors="replace").strip().splitlines()[-1:][0] if stderr.strip() else "")
         raise ReviewError(f"the reviewer ({command}) failed with exit code {proc.returncode}" + (f": {last[:300]}" if last else ""))
-    return proc.stdout[:MAX_OUTPUT_BYTES].decode(errors="replace")
+    return stdout[:MAX_OUTPUT_BYTES].decode(errors="replace")
+
+
+def _kill_group(pgid):
+    """SIGKILL every process left in the process group `pgid` (the reviewer's own session)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def parse_verdict(text, rubric):
