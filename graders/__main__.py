@@ -74,6 +74,7 @@ def main(argv=None):
     p.add_argument("kata", nargs="?", help="default: a kata drawn at random, weighted by how often it is asked")
     p.add_argument("--seed", type=int, help="for the random draw")
     p.add_argument("--minutes", type=float, help="the time allowed (default: the kata's minutes)")
+    p.add_argument("--pick", action="store_true", help="print the kata the interview would be on, and stop")
 
     commands.add_parser("progress", help="your best time per kata against its target, and the trend")
 

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from graders.grade import grade as grade_kata, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
-from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
+from graders.repo import Paths, UsageError, check_kata_ids, nox_command, ready_katas
 from graders.report import Reporter
 from graders.sandbox import detect
 from graders.session import Spawner
@@ -23,7 +23,7 @@ def grade(args, katas):
     if args.solution and not args.solution.is_file():
         raise UsageError(f"no solution file at {args.solution}")
     if not ids:
-        print("Nothing to grade: solutions/ has no attempts yet. Start one with: nox -s start -- attention")
+        print(f"Nothing to grade: solutions/ has no attempts yet. Start one with: {nox_command('start', 'attention')}")
         return 0
     reporter = Reporter()
     sandbox = detect(args.sandbox)
@@ -56,7 +56,7 @@ def _grade_one(args, kata, paths, reporter, spawner, record):
     if record:
         with recording(paths, reporter) as store:
             store.graded(kata.id, result, time.time(), kata.minutes)
-        _write(result, paths.last_result(kata.id), reporter, "for `nox -s scoreboard`")
+        _write(result, paths.last_result(kata.id), reporter, f"for `{nox_command('scoreboard')}`")
     for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{kata.id}.json")):
         _write(result, target, reporter)
     return result
@@ -103,10 +103,11 @@ def next_steps(kata, store, katas, paths):
         lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} the interview's {kata.minutes} minutes "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
-        lines.append("Passed. (No clock was running: `nox -s start -- KATA --fresh` times a from-scratch attempt.)")
+        lines.append(f"Passed. (No clock was running: `{nox_command('start', kata.id, '--fresh')}` times a from-scratch "
+                     "attempt.)")
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due:
-        lines.append(f"Next: {due} (nox -s drill), or write the follow-ups: nox -s interview -- {kata.id}")
+        lines.append(f"Next: {due} ({nox_command('drill')}), or write the follow-ups: {nox_command('interview', kata.id)}")
     return "\n".join(lines)
 
 
@@ -120,8 +121,8 @@ def start(args, katas):
     if target.exists() and not fresh:
         print(f"{target.relative_to(paths.root)} already exists: that is your attempt, left as it is.\n"
               f"The problem:  {prompt.relative_to(paths.root)}\n"
-              f"Grade it:     nox -s grade -- {args.kata}\n"
-              f"To rewrite it from scratch (your attempt is archived first): nox -s start -- {args.kata} --fresh")
+              f"Grade it:     {nox_command('grade', args.kata)}\n"
+              f"To rewrite it from scratch (your attempt is archived first): {nox_command('start', args.kata, '--fresh')}")
         return 0
     if target.exists():
         archived = paths.history(args.kata, time.strftime("%Y%m%d-%H%M%S"))
@@ -135,7 +136,7 @@ def start(args, katas):
     print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: "
           f"{kata.minutes} minutes in an interview.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"
-          f"Grade it:     nox -s grade -- {args.kata}      (stuck? nox -s hint -- {args.kata})")
+          f"Grade it:     {nox_command('grade', args.kata)}      (stuck? {nox_command('hint', args.kata)})")
     return 0
 
 

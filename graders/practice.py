@@ -16,7 +16,7 @@ import time
 
 from graders.cli import clock, due_words, load_progress, recording, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
-from graders.repo import Paths, check_kata_ids, ready_katas
+from graders.repo import Paths, check_kata_ids, nox_command, ready_katas
 from graders.report import Reporter
 
 TREND = 8          # attempts shown in `progress`
@@ -42,12 +42,12 @@ def hint(args, katas):
         number = store.hinted(args.kata) if store.kata(args.kata).hints < len(hints) else None
     if number is None:
         print(f"That was the last of {len(hints)} hints for {args.kata}. Still stuck? "
-              f"nox -s reveal -- {args.kata} --give-up shows the reference (and counts as a give-up).")
+              f"{nox_command('reveal', args.kata, '--give-up')} shows the reference (and counts as a give-up).")
         return 0
     title, text = hints[number - 1]
     print(f"Hint {number} of {len(hints)} for {args.kata}: {title}\n\n{text}\n")
     if number < len(hints):
-        print(f"(Hints used this attempt: {number}. The next: nox -s hint -- {args.kata})")
+        print(f"(Hints used this attempt: {number}. The next: {nox_command('hint', args.kata)})")
     return 0
 
 
@@ -59,14 +59,14 @@ def reveal(args, katas):
     record = store.kata(args.kata)
     if not record.solved() and not args.give_up:
         print(f"The reference of {args.kata} is shown after a full pass, so it cannot spoil the drill.\n"
-              f"Grade your attempt (nox -s grade -- {args.kata}), take a hint (nox -s hint -- {args.kata}), "
-              f"or give up and see it now: nox -s reveal -- {args.kata} --give-up")
+              f"Grade your attempt ({nox_command('grade', args.kata)}), take a hint ({nox_command('hint', args.kata)}), "
+              f"or give up and see it now: {nox_command('reveal', args.kata, '--give-up')}")
         return 1
     if args.give_up:
         with recording(paths, reporter) as store:
             counted = store.gave_up(args.kata, time.time())
         print(f"{'Recorded a give-up' if counted else 'This attempt was already given up'} on {args.kata}: "
-              f"it comes back soon. Rewrite it from scratch later: nox -s start -- {args.kata} --fresh\n")
+              f"it comes back soon. Rewrite it from scratch later: {nox_command('start', args.kata, '--fresh')}\n")
     print(paths.reference(args.kata).read_text(encoding="utf-8"))
     return 0
 
@@ -110,6 +110,9 @@ def interview(args, katas):
     else:
         rng = random.Random(args.seed)
         kata = katas[rng.choices(ready, weights=[katas[k].stars for k in ready])[0]]
+    if args.pick:  # the nox session installs what the kata needs before its countdown
+        print(kata.id)
+        return 0
     minutes = args.minutes or kata.minutes
     print(f"Mock interview: {kata.title} ({kata.id}). You have {clock(minutes * 60)}.\n")
     args.kata, args.fresh, args.force = kata.id, True, False

@@ -191,7 +191,7 @@ def _cell(text):
 def review(args, katas):
     """The `review` command: -> 0 with a verdict (or a printed request), 1 when no verdict could be had."""
     from graders.grade import grade
-    from graders.repo import Paths, check_kata_ids
+    from graders.repo import Paths, check_kata_ids, nox_command
     from graders.sandbox import detect
     from graders.session import Spawner
 
@@ -221,7 +221,7 @@ def review(args, katas):
             print("No reviewer is configured: paste the request above into any chat, or set KATA_REVIEWER to a "
                   "command that reads it on stdin and prints the answer, e.g.\n"
                   "  export KATA_REVIEWER='llm -m gpt-4o-mini'      # https://llm.datasette.io\n"
-                  "then run nox -s review -- " + kata.id)
+                  "then run " + nox_command("review", kata.id))
         return 0
     timeout = float(os.environ.get("KATA_REVIEWER_TIMEOUT", DEFAULT_TIMEOUT_S))
     print(f"Asking the reviewer ({command}) about {kata.id} ...", flush=True)

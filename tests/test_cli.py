@@ -164,6 +164,20 @@ def test_usage_errors(probe_root, tmp_path):
     assert proc.returncode == 2 and "exactly one kata" in proc.stderr
 
 
+def test_an_untouched_starter_is_not_attempted_and_does_not_fail_the_exit_code(probe_root):
+    assert run_graders("start", "probe", root=probe_root).returncode == 0
+    proc = run_graders("grade", root=probe_root)
+    assert "probe: not attempted" in proc.stdout and proc.returncode == 0, proc.stdout
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "syntax_error.py").read_text())
+    assert run_graders("grade", root=probe_root).returncode == 1
+
+
+def test_a_misspelled_flag_prints_the_subcommands_usage(probe_root):
+    proc = run_graders("grade", "probe", "--jsn", "out.json", root=probe_root)
+    assert proc.returncode == 2 and proc.stderr.startswith("usage: python -m graders grade ")
+    assert "unrecognized arguments: --jsn out.json (did you mean --json?)" in proc.stderr
+
+
 def test_an_unwritable_progress_record_does_not_lose_the_grade(probe_root):
     (probe_root / "solutions").mkdir()
     (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())

@@ -271,7 +271,7 @@ def test_interview_counts_down_grades_and_asks_the_follow_ups(probe_root):
     proc = subprocess.run([sys.executable, "-m", "graders", "--root", str(probe_root), "interview", "--seed", "1",
                            "--minutes", "0.02"], cwd=REPO, capture_output=True, text=True, timeout=120,
                           input="")  # no Enter: the time runs out
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # the starter is not attempted
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # the starter is not attempted: not a failure
     out = proc.stdout
     assert "Mock interview: Engine probe (probe)" in out and "Time is up." in out
     assert "probe: not attempted" in out and "1. none" in out
