@@ -172,6 +172,16 @@ def test_an_untouched_starter_is_not_attempted_and_does_not_fail_the_exit_code(p
     assert run_graders("grade", root=probe_root).returncode == 1
 
 
+def test_printed_commands_name_nox_as_it_was_called(probe_root):
+    """The noxfile passes how nox was called (KATA_NOX); every printed command starts with it."""
+    env = {"KATA_NOX": ".venv/bin/nox"}
+    started = run_graders("start", "probe", root=probe_root, env=env).stdout
+    assert "Grade it:     .venv/bin/nox -s grade -- probe" in started and "(stuck? .venv/bin/nox -s hint -- probe)" in started
+    again = run_graders("start", "probe", root=probe_root, env=env).stdout + run_graders("hint", "probe", root=probe_root, env=env).stdout
+    assert ".venv/bin/nox -s start -- probe --fresh" in again and ".venv/bin/nox -s hint -- probe" in again
+    assert " nox -s" not in started + again
+
+
 def test_a_misspelled_flag_prints_the_subcommands_usage(probe_root):
     proc = run_graders("grade", "probe", "--jsn", "out.json", root=probe_root)
     assert proc.returncode == 2 and proc.stderr.startswith("usage: python -m graders grade ")
