@@ -153,3 +153,15 @@ def test_the_cpu_index_is_added_when_pips_sources_would_not_give_the_cpu_build(n
     assert noxfile.cpu_torch_source(sys.executable) == (["--extra-index-url", noxfile.CPU_TORCH_INDEX] if added else [])
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "https://mirror.example/simple")  # the user chose: left alone
     assert noxfile.cpu_torch_source(sys.executable) == []
+
+
+def test_the_readmes_two_commands_start_no_clock_and_ci_runs_them_exactly():
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Two commands"):readme.index("## The loop")]
+    block = section[section.index("```bash\n") + 8:section.index("```", section.index("```bash\n") + 8)]
+    setup, tests = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert setup.endswith("&& .venv/bin/nox") and tests == ".venv/bin/nox -s tests"  # plain nox: list, no clock
+    ci = (REPO / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-2:] == [setup, tests]
+    second = section[section.index("The second command"):]
+    assert "about 10 minutes" in second and "`node`" in second and "`npm`" in second
