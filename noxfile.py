@@ -125,9 +125,9 @@ def cpu_torch_source(python):
     that cannot be reached costs retries (about 10 s), and here it would change nothing."""
     if sys.platform != "linux" or os.environ.get("PIP_INDEX_URL") or os.environ.get("PIP_EXTRA_INDEX_URL"):
         return []
-    probe = subprocess.run([str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--no-deps", "--ignore-installed",
-                            "--disable-pip-version-check", "--report", "-", "-r", str(REQUIREMENTS / "torch.txt")],
-                           capture_output=True, text=True)
+    probe = subprocess.run([str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--no-deps",
+                            "--ignore-installed", "--disable-pip-version-check", "--report", "-",
+                            "-r", str(REQUIREMENTS / "torch.txt")], capture_output=True, text=True)
     try:
         versions = [item["metadata"]["version"] for item in json.loads(probe.stdout)["install"]]
     except (ValueError, KeyError, TypeError):

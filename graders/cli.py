@@ -103,11 +103,12 @@ def next_steps(kata, store, katas, paths):
         lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} the interview's {kata.minutes} minutes "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
-        lines.append(f"Passed. (No clock was running: `{nox_command('start', kata.id, '--fresh')}` times a from-scratch "
-                     "attempt.)")
+        fresh = nox_command("start", kata.id, "--fresh")
+        lines.append(f"Passed. (No clock was running: `{fresh}` times a from-scratch attempt.)")
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due:
-        lines.append(f"Next: {due} ({nox_command('drill')}), or write the follow-ups: {nox_command('interview', kata.id)}")
+        lines.append(f"Next: {due} ({nox_command('drill')}), "
+                     f"or write the follow-ups: {nox_command('interview', kata.id)}")
     return "\n".join(lines)
 
 
@@ -122,7 +123,8 @@ def start(args, katas):
         print(f"{target.relative_to(paths.root)} already exists: that is your attempt, left as it is.\n"
               f"The problem:  {prompt.relative_to(paths.root)}\n"
               f"Grade it:     {nox_command('grade', args.kata)}\n"
-              f"To rewrite it from scratch (your attempt is archived first): {nox_command('start', args.kata, '--fresh')}")
+              f"To rewrite it from scratch (your attempt is archived first): "
+              f"{nox_command('start', args.kata, '--fresh')}")
         return 0
     if target.exists():
         archived = paths.history(args.kata, time.strftime("%Y%m%d-%H%M%S"))

@@ -69,7 +69,8 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
                           printable(text), size)
 
     if not solution_path.is_file():
-        return finish("not_attempted", message=f"no solution at {solution_path} (start one: {nox_command('start', kata.id)})")
+        return finish("not_attempted",
+                      message=f"no solution at {solution_path} (start one: {nox_command('start', kata.id)})")
     try:
         source = solution_path.read_text(encoding="utf-8")
         findings = check_source(source, kata.forbidden)

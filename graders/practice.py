@@ -59,7 +59,8 @@ def reveal(args, katas):
     record = store.kata(args.kata)
     if not record.solved() and not args.give_up:
         print(f"The reference of {args.kata} is shown after a full pass, so it cannot spoil the drill.\n"
-              f"Grade your attempt ({nox_command('grade', args.kata)}), take a hint ({nox_command('hint', args.kata)}), "
+              f"Grade your attempt ({nox_command('grade', args.kata)}), "
+              f"take a hint ({nox_command('hint', args.kata)}), "
               f"or give up and see it now: {nox_command('reveal', args.kata, '--give-up')}")
         return 1
     if args.give_up:
