@@ -89,16 +89,26 @@ def learner_python(session, torch=False):
         if name == "torch.txt":  # uv ignores pip's configuration (a CPU-only torch index): torch goes through pip
             session.log(f"installing PyTorch (CPU), {TORCH_SIZE}, into {LEARNER_ENV.relative_to(ROOT)} (once)")
             session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        *cpu_torch_source(python), "-r", str(REQUIREMENTS / name), external=True)
+                        *cpu_torch_source(python), "-r", str(REQUIREMENTS / name), external=True, silent=True)
         elif shutil.which("uv"):
             session.run(shutil.which("uv"), "pip", "install", "--quiet", "--python", str(python),
-                        "-r", str(REQUIREMENTS / name), external=True)
-        else:
+                        "-r", str(REQUIREMENTS / name), external=True, silent=True)
+        else:  # silent: pip's output is shown only if it fails
             session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "-r", str(REQUIREMENTS / name), external=True)
+                        "-r", str(REQUIREMENTS / name), external=True, silent=True)
         installed.add(f"{name}:{stamp_of([name])}")
         stamps.write_text("\n".join(sorted(installed)) + "\n")
     return str(python)
+
+
+def learner_python_or_exit(session, torch=False):
+    """learner_python, where a Ctrl-C during the set-up ends nox with one line and exit 130 (the half-made
+    environment is rebuilt next time)."""
+    try:
+        return learner_python(session, torch)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
 
 
 def usable(python):
@@ -112,10 +122,11 @@ def usable(python):
 def create_learner_env(session):
     session.log(f"creating the learner environment {LEARNER_ENV.relative_to(ROOT)} (once)")
     uv = shutil.which("uv")
-    if uv:
-        session.run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(LEARNER_ENV), external=True)
+    if uv:  # silent: its output is shown only if it fails (not its traceback on a Ctrl-C)
+        session.run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(LEARNER_ENV), external=True,
+                    silent=True)
     else:
-        session.run(sys.executable, "-m", "venv", str(LEARNER_ENV), external=True)
+        session.run(sys.executable, "-m", "venv", str(LEARNER_ENV), external=True, silent=True)
 
 
 def cpu_torch_source(python):
@@ -138,7 +149,7 @@ def cpu_torch_source(python):
 def graders(session, *args, torch=False):
     """`python -m graders ARGS` in the learner environment; its exit code becomes nox's (nox alone
     would make every failure 1)."""
-    python = learner_python(session, torch)
+    python = learner_python_or_exit(session, torch)
     try:
         session.run(python, "-m", "graders", *args, external=True, interrupt_timeout=CLEAN_UP_S,
                     env={"KATA_NOX": nox_invocation(session.invoked_from)})
@@ -233,7 +244,7 @@ def interview(session):
 
 def interview_kata(session):
     """The kata `python -m graders interview ARGS` draws (or the one named): `--pick` prints its id."""
-    pick = subprocess.run([learner_python(session), "-m", "graders", "interview", *session.posargs, "--pick"],
+    pick = subprocess.run([learner_python_or_exit(session), "-m", "graders", "interview", *session.posargs, "--pick"],
                           stdout=subprocess.PIPE, text=True, cwd=ROOT)
     if pick.returncode != 0:
         sys.exit(pick.returncode)

@@ -76,6 +76,24 @@ def test_a_half_made_learner_environment_is_rebuilt_in_one_line(repo, half_made)
     assert "half made" not in nox(repo, "-s", "list").stdout
 
 
+def test_ctrl_c_during_the_set_up_is_one_line_and_the_next_command_works(repo):
+    env_dir = repo / ".nox" / "learner"
+    shutil.rmtree(env_dir, ignore_errors=True)
+    proc = subprocess.Popen([NOX, "-s", "list"], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    for line in proc.stdout:
+        if "creating the learner environment" in line:
+            break
+    time.sleep(1.0)  # inside `python -m venv`
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    after = proc.stdout.read()
+    assert after.strip().splitlines()[-1] == "interrupted" and "Traceback" not in after, after
+    again = nox(repo, "-s", "list")
+    assert again.returncode == 0 and "KATA_NOX=" in again.stdout, again.stdout
+    assert subprocess.run([env_dir / "bin" / "python", "-c", "import pip"]).returncode == 0
+
+
 def test_the_exit_code_of_python_m_graders_is_noxs(repo):
     for code in (0, 1, 2):
         assert nox(repo, "-s", "grade", "--", "attention", env={"STUB_EXIT": str(code)}).returncode == code
