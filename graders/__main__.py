@@ -115,7 +115,7 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:  # the clean-up (workers, a reviewer) already ran on the way out
-        print("\ninterrupted", file=sys.stderr)
+        print("\ninterrupted" if sys.stderr.isatty() else "interrupted", file=sys.stderr)  # a terminal's ^C is mid-line
         return INTERRUPTED
     except BrokenPipeError:  # the output went to a pager or `head` that has closed: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
