@@ -23,6 +23,16 @@ COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exi
 
 
 def main(argv=None):
+    """Run one command -> its exit code. Ctrl-C at any point: one line, exit 130."""
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # the clean-up (workers, a reviewer) already ran on the way out
+        print("\ninterrupted" if sys.stderr.isatty() else "interrupted", file=sys.stderr)  # a terminal's ^C is mid-line
+        return INTERRUPTED
+
+
+def _run(argv):
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
                         help="the repository (kata.yaml, katas/, solutions/); default: this checkout")
@@ -107,16 +117,12 @@ def main(argv=None):
     except ManifestError as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
-    signal.signal(signal.SIGINT, _interrupt_once)
     try:
         module, function = COMMANDS[args.command].split(":")
         return getattr(importlib.import_module(module), function)(args, katas)
     except (UsageError, GraderError, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return USAGE_ERROR
-    except KeyboardInterrupt:  # the clean-up (workers, a reviewer) already ran on the way out
-        print("\ninterrupted" if sys.stderr.isatty() else "interrupted", file=sys.stderr)  # a terminal's ^C is mid-line
-        return INTERRUPTED
     except BrokenPipeError:  # the output went to a pager or `head` that has closed: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
