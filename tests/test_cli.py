@@ -266,7 +266,7 @@ def test_ctrl_c_during_a_grade_is_one_line_and_leaves_no_worker(probe_root):
 
 
 def test_ctrl_c_during_the_interview_countdown_is_one_line(probe_root):
-    code, _, err, below = ctrl_c(["interview", "probe"], "Press Enter to grade", probe_root)
+    code, _, err, _ = ctrl_c(["interview", "probe"], "Press Enter to grade", probe_root)
     assert code == 130 and err.strip() == "interrupted", err
 
 
