@@ -194,7 +194,7 @@ class ProgressStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1)
+                f.write(json.dumps(data))  # compact: the C encoder (indent would be pure Python, 5x slower)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
