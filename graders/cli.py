@@ -2,13 +2,16 @@
 
 import shutil
 import time
+from contextlib import contextmanager
 
 from graders.grade import grade as grade_kata, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
-from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
+from graders.repo import Paths, UsageError, check_kata_ids, nox_command, ready_katas
 from graders.report import LABELS, Reporter, cut, fill, terminal_width
 from graders.sandbox import detect
 from graders.session import Spawner
+
+PASSING = ("passed", "not_attempted")  # statuses that exit 0: an untouched starter is not a failure
 
 
 def grade(args, katas):
@@ -20,40 +23,41 @@ def grade(args, katas):
     if args.solution and not args.solution.is_file():
         raise UsageError(f"no solution file at {args.solution}")
     if not ids:
-        print("Nothing to grade: solutions/ has no attempts yet. Start one with: nox -s start -- attention")
+        print(f"Nothing to grade: solutions/ has no attempts yet. Start one with: {nox_command('start', 'attention')}")
         return 0
     reporter = Reporter()
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
-    store = None if args.solution else load_progress(paths, reporter)  # --solution: not the learner's attempt
+    record = args.solution is None  # --solution: not the learner's attempt
     results = []
     spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
     try:
         for kata_id in ids:
-            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, store))
+            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, record))
     finally:
         spawner.close()
-    if store is not None:
-        save_progress(store, reporter)
-        if len(results) == 1 and results[0].status == "passed":
-            reporter.print(next_steps(katas[ids[0]], store, katas, paths, getattr(args, "interview_s", None)))
+    if record and len(results) == 1 and results[0].status == "passed":
+        reporter.print(next_steps(katas[ids[0]], load_progress(paths, reporter), katas, paths,
+                                  getattr(args, "interview_s", None)))
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
                                        paint=reporter.paint))
-    return 0 if all(r.status == "passed" for r in results) else 1
+    return 0 if all(r.status in PASSING for r in results) else 1
 
 
-def _grade_one(args, kata, paths, reporter, spawner, store):
-    """Grade one kata with its report streamed; record it; write its JSON where asked."""
+def _grade_one(args, kata, paths, reporter, spawner, record):
+    """Grade one kata with its report streamed; record it (`record`: in the progress, and as the last
+    result); write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, paths.shown(solution))
     result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
     reporter.summary(result)
-    if store is not None:
-        store.graded(kata.id, result, time.time(), kata.minutes)
-        _write(result, paths.last_result(kata.id), reporter, "for `nox -s scoreboard`")
+    if record:
+        with recording(paths, reporter) as store:
+            store.graded(kata.id, result, time.time(), kata.minutes)
+        _write(result, paths.last_result(kata.id), reporter, f"for `{nox_command('scoreboard')}`")
     for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{kata.id}.json")):
         _write(result, target, reporter)
     return result
@@ -68,15 +72,23 @@ def _write(result, path, reporter, purpose=""):
 
 
 def load_progress(paths, reporter):
+    """A snapshot of the learner's progress, to read (a warning if the file was unreadable)."""
     store = ProgressStore.load(paths.progress_file, time.time())
     if store.warning:
         reporter.print(f"warning: {store.warning}")
     return store
 
 
-def save_progress(store, reporter):
+@contextmanager
+def recording(paths, reporter):
+    """`with recording(paths, reporter) as store:` one change to the learner's progress, under its lock
+    (keep the block short) and saved at its end. A warning, or a file that cannot be written, is one
+    line: never an exception."""
     try:
-        store.save()
+        with ProgressStore.update(paths.progress_file, time.time()) as store:
+            if store.warning:
+                reporter.print(f"warning: {store.warning}")
+            yield store
     except ProgressError as e:
         reporter.print(f"(your progress was not recorded: {e})")
 
@@ -96,10 +108,12 @@ def next_steps(kata, store, katas, paths, interview_s=None):
         lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} {allowed[1]} "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
-        lines.append("Passed. (No clock was running: `nox -s start -- KATA --fresh` times a from-scratch attempt.)")
+        fresh = nox_command("start", kata.id, "--fresh")
+        lines.append(f"Passed. (No clock was running: `{fresh}` times a from-scratch attempt.)")
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due and interview_s is None:
-        lines.append(f"Next: {due} (nox -s drill), or write the follow-ups: nox -s interview -- {kata.id}")
+        lines.append(f"Next: {due} ({nox_command('drill')}), "
+                     f"or write the follow-ups: {nox_command('interview', kata.id)}")
     return "\n".join(fill(line, terminal_width()) for line in lines)
 
 
@@ -113,8 +127,9 @@ def start(args, katas):
     if target.exists() and not fresh:
         print(f"{target.relative_to(paths.root)} already exists: that is your attempt, left as it is.\n"
               f"The problem:  {prompt.relative_to(paths.root)}\n"
-              f"Grade it:     nox -s grade -- {args.kata}\n"
-              f"To rewrite it from scratch (your attempt is archived first): nox -s start -- {args.kata} --fresh")
+              f"Grade it:     {nox_command('grade', args.kata)}\n"
+              f"To rewrite it from scratch (your attempt is archived first): "
+              f"{nox_command('start', args.kata, '--fresh')}")
         return 0
     if target.exists():
         archived = paths.history(args.kata, time.strftime("%Y%m%d-%H%M%S"))
@@ -123,14 +138,13 @@ def start(args, katas):
         print(f"Archived your previous attempt as {archived.relative_to(paths.root)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(starter, target)
-    store = load_progress(paths, Reporter())
-    store.started(args.kata, time.time(), restart=True)
-    save_progress(store, Reporter())
+    with recording(paths, Reporter()) as store:
+        store.started(args.kata, time.time(), restart=True)
     allowed = getattr(args, "minutes", None)  # a mock interview's own time (`interview --minutes`)
     limit = f"{clock(allowed * 60)} in this mock interview" if allowed else f"{kata.minutes} minutes in an interview"
     print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: {limit}.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"
-          f"Grade it:     nox -s grade -- {args.kata}      (stuck? nox -s hint -- {args.kata})")
+          f"Grade it:     {nox_command('grade', args.kata)}      (stuck? {nox_command('hint', args.kata)})")
     return 0
 
 
@@ -166,7 +180,7 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
 LIST_DROP_ORDER = (2, 1, 5, 3, 6, 4)  # after `where`: level, asked, best, target, best time, latest (due stays)
 LIST_LEGEND = ("asked: how often interviews ask it (* to *****); latest: your last grade (edited: the file changed "
                "since), or in progress after a start; best time: from `start` to a full pass, ok inside the target; "
-               "due: when to drill it again (nox -s drill).")
+               "due: when to drill it again (the drill session).")
 
 
 def latest_words(paths, kata_id, record):

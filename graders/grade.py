@@ -10,6 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from graders.repo import nox_command
 from graders.report import printable
 from graders.session import Worker
 from graders.static_check import check_source
@@ -68,7 +69,8 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
                           printable(text), size)
 
     if not solution_path.is_file():
-        return finish("not_attempted", message=f"no solution at {solution_path} (start one: nox -s start -- {kata.id})")
+        return finish("not_attempted",
+                      message=f"no solution at {solution_path} (start one: {nox_command('start', kata.id)})")
     try:
         source = solution_path.read_text(encoding="utf-8")
         findings = check_source(source, kata.forbidden)
@@ -149,7 +151,19 @@ def _run_pytest(kata_dir, plugin):
             "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin",
             "-p", "no:nose", "-p", "no:legacypath",
             "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(kata_dir.parent.parent)]
-    return int(pytest.main(args, plugins=[plugin]))
+    ctrl_c = _CtrlC()
+    exit_code = int(pytest.main(args, plugins=[plugin, ctrl_c]))
+    if ctrl_c.seen:  # pytest turns Ctrl-C into an exit code: raise it again, it is not a grader bug
+        raise KeyboardInterrupt
+    return exit_code
+
+
+class _CtrlC:
+    """A pytest plugin that notes a Ctrl-C (KeyboardInterrupt) that pytest caught."""
+    seen = False
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.seen = isinstance(excinfo.value, KeyboardInterrupt)
 
 
 def write_json(result, path):

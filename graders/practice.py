@@ -17,9 +17,9 @@ import sys
 import textwrap
 import time
 
-from graders.cli import clock, due_words, load_progress, save_progress, start
+from graders.cli import clock, due_words, load_progress, recording, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
-from graders.repo import Paths, check_kata_ids, ready_katas
+from graders.repo import Paths, check_kata_ids, nox_command, ready_katas
 from graders.report import Reporter, fill
 
 TREND = 8          # attempts shown in `progress`
@@ -42,19 +42,16 @@ def hint(args, katas):
     if not hints:
         print(f"{args.kata} has no hints yet.")
         return 0
-    reporter = Reporter()
-    store = load_progress(paths, reporter)
-    shown = store.kata(args.kata).hints
-    if shown >= len(hints):
+    with recording(paths, Reporter()) as store:
+        number = store.hinted(args.kata) if store.kata(args.kata).hints < len(hints) else None
+    if number is None:
         print(f"That was the last of {len(hints)} hints for {args.kata}. Still stuck? "
-              f"nox -s reveal -- {args.kata} --give-up shows the reference (and counts as a give-up).")
+              f"{nox_command('reveal', args.kata, '--give-up')} shows the reference (and counts as a give-up).")
         return 0
-    number = store.hinted(args.kata)
-    save_progress(store, reporter)
     title, text = hints[number - 1]
     print(f"Hint {number} of {len(hints)} for {args.kata}: {title}\n\n{text}\n")
     if number < len(hints):
-        print(f"(Hints used this attempt: {number}. The next: nox -s hint -- {args.kata})")
+        print(f"(Hints used this attempt: {number}. The next: {nox_command('hint', args.kata)})")
     return 0
 
 
@@ -66,14 +63,15 @@ def reveal(args, katas):
     record = store.kata(args.kata)
     if not record.solved() and not args.give_up:
         print(f"The reference of {args.kata} is shown after a full pass, so it cannot spoil the drill.\n"
-              f"Grade your attempt (nox -s grade -- {args.kata}), take a hint (nox -s hint -- {args.kata}), "
-              f"or give up and see it now: nox -s reveal -- {args.kata} --give-up")
+              f"Grade your attempt ({nox_command('grade', args.kata)}), "
+              f"take a hint ({nox_command('hint', args.kata)}), "
+              f"or give up and see it now: {nox_command('reveal', args.kata, '--give-up')}")
         return 1
     if args.give_up:
-        store.gave_up(args.kata, time.time())
-        save_progress(store, reporter)
-        print(f"Recorded a give-up on {args.kata}: it comes back soon. Rewrite it from scratch later: "
-              f"nox -s start -- {args.kata} --fresh\n")
+        with recording(paths, reporter) as store:
+            counted = store.gave_up(args.kata, time.time())
+        print(f"{'Recorded a give-up' if counted else 'This attempt was already given up'} on {args.kata}: "
+              f"it comes back soon. Rewrite it from scratch later: {nox_command('start', args.kata, '--fresh')}\n")
     print(paths.reference(args.kata).read_text(encoding="utf-8"))
     return 0
 
@@ -118,6 +116,9 @@ def interview(args, katas):
     else:
         rng = random.Random(args.seed)
         kata = katas[rng.choices(ready, weights=[katas[k].stars for k in ready])[0]]
+    if args.pick:  # the nox session installs what the kata needs before its countdown
+        print(kata.id)
+        return 0
     minutes = args.minutes or kata.minutes
     print(f"Mock interview: {kata.title} ({kata.id}). You have {clock(minutes * 60)}.\n")
     args.kata, args.fresh, args.force, args.minutes = kata.id, True, False, minutes  # start says the same time
@@ -131,10 +132,10 @@ def interview(args, katas):
     code = grade(grade_args, katas)
     saved = follow_ups(kata, paths, sys.stdin, sys.stdout)
     if saved:
-        print(f"\nYour answers are in {paths.shown(saved)}; the review reads them: nox -s review -- {kata.id}")
+        print(f"\nYour answers are in {paths.shown(saved)}; the review reads them: {nox_command('review', kata.id)}")
     due = next_due_kata(load_progress(paths, Reporter()), katas, ready, time.time(), exclude=kata.id)
     if due:
-        print(f"Next: {due} (nox -s drill)")
+        print(f"Next: {due} ({nox_command('drill')})")
     return code
 
 

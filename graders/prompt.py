@@ -9,7 +9,7 @@ plain words, links as "text (url)". Inline code keeps its backticks, or is colou
 
 import re
 
-from graders.repo import Paths, check_kata_ids
+from graders.repo import Paths, check_kata_ids, nox_command
 from graders.report import Reporter
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -30,7 +30,7 @@ def prompt(args, katas):
     reporter = Reporter()
     markdown = (paths.kata_dir(args.kata) / "prompt.md").read_text(encoding="utf-8")
     reporter.print(render(markdown, reporter.width, reporter.color))
-    reporter.print("\n" + "\n".join(wrap(f"(katas/{args.kata}/prompt.md; start it: nox -s start -- {args.kata})",
+    reporter.print("\n" + "\n".join(wrap(f"(katas/{args.kata}/prompt.md; start it: {nox_command('start', args.kata)})",
                                           reporter.width)))
     return 0
 

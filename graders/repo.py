@@ -73,3 +73,10 @@ def check_kata_ids(ids, katas, paths):
                              + (f" (and, coming later: {', '.join(coming)})" if coming else ""))
         if kata_id not in ready:
             raise UsageError(f"kata '{kata_id}' has no hidden tests yet; ready now: {', '.join(ready)}")
+
+
+def nox_command(session, *args):
+    """`nox -s SESSION -- ARGS` as the learner can run it again from a fresh shell at the repository's
+    root: nox as it was called (KATA_NOX, set by the noxfile: `.venv/bin/nox` when nox is not on PATH)."""
+    nox = os.environ.get("KATA_NOX") or "nox"
+    return f"{nox} -s {session}" + (f" -- {' '.join(args)}" if args else "")

@@ -13,6 +13,7 @@ call of its own; without a reviewer, the command prints the request to paste int
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -123,15 +124,26 @@ def grade_summary(result):
 
 def run_reviewer(command, request, timeout):
     """Run the reviewer command with the request on stdin -> its stdout; ReviewError on failure or hang."""
-    try:
-        proc = subprocess.run(command, shell=True, input=request.encode(), capture_output=True, timeout=timeout,
-                              start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise ReviewError(f"the reviewer ({command}) gave no answer within {timeout:g} s") from None
+    with subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, start_new_session=True) as proc:
+        try:
+            stdout, stderr = proc.communicate(request.encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReviewError(f"the reviewer ({command}) gave no answer within {timeout:g} s") from None
+        finally:  # answered, hung or Ctrl-C: the shell and everything it started end with the review
+            _kill_group(proc.pid)
     if proc.returncode != 0:
-        last = printable(proc.stderr.decode(errors="replace").strip().splitlines()[-1:][0] if proc.stderr.strip() else "")
+        last = printable(stderr.decode(errors="replace").strip().splitlines()[-1:][0] if stderr.strip() else "")
         raise ReviewError(f"the reviewer ({command}) failed with exit code {proc.returncode}" + (f": {last[:300]}" if last else ""))
-    return proc.stdout[:MAX_OUTPUT_BYTES].decode(errors="replace")
+    return stdout[:MAX_OUTPUT_BYTES].decode(errors="replace")
+
+
+def _kill_group(pgid):
+    """SIGKILL every process left in the process group `pgid` (the reviewer's own session)."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def parse_verdict(text, rubric, request=None):
@@ -232,7 +244,7 @@ def _cell(text):
 def review(args, katas):
     """The `review` command: -> 0 with a verdict (or a printed request), 1 when no verdict could be had."""
     from graders.grade import grade
-    from graders.repo import Paths, check_kata_ids
+    from graders.repo import Paths, check_kata_ids, nox_command
     from graders.sandbox import detect
     from graders.session import Spawner
 
@@ -274,7 +286,7 @@ def review(args, katas):
             print("No reviewer is configured: paste the request above into any chat, or set KATA_REVIEWER to a "
                   "command that reads it on stdin and prints the answer, e.g.\n"
                   "  export KATA_REVIEWER='llm -m gpt-4o-mini'      # https://llm.datasette.io\n"
-                  "then run nox -s review -- " + kata.id)
+                  "then run " + nox_command("review", kata.id))
         return 0
     timeout = float(os.environ.get("KATA_REVIEWER_TIMEOUT", DEFAULT_TIMEOUT_S))
     print(f"Asking the reviewer ({command}) about {kata.id} ...", flush=True)

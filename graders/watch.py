@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graders.repo import Paths, check_kata_ids
+from graders.repo import Paths, check_kata_ids, nox_command
 from graders.cli import load_progress, next_steps
 from graders.report import LABELS, Reporter, printable, status_columns
 
@@ -28,7 +28,7 @@ def watch(args, katas):
     check_kata_ids([args.kata], katas, paths)
     solution = paths.solution(args.kata)
     if not solution.is_file():
-        print(f"No attempt at {solution} yet: nox -s start -- {args.kata}")
+        print(f"No attempt at {solution} yet: {nox_command('start', args.kata)}")
         return 1
     reporter = Reporter()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where SIGINT came in ignored

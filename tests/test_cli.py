@@ -1,8 +1,15 @@
 """The learner's commands on the probe repository: start, grade, list, and their error messages."""
 
 import json
+import os
+import queue
 import re
+import signal
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 from conftest import REPO, run_graders
 from test_engine import MISBEHAVING
@@ -158,6 +165,31 @@ def test_usage_errors(probe_root, tmp_path):
     assert proc.returncode == 2 and "exactly one kata" in proc.stderr
 
 
+def test_an_untouched_starter_is_not_attempted_and_does_not_fail_the_exit_code(probe_root):
+    assert run_graders("start", "probe", root=probe_root).returncode == 0
+    proc = run_graders("grade", root=probe_root)
+    assert "probe: not attempted" in proc.stdout and proc.returncode == 0, proc.stdout
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "syntax_error.py").read_text())
+    assert run_graders("grade", root=probe_root).returncode == 1
+
+
+def test_printed_commands_name_nox_as_it_was_called(probe_root):
+    """The noxfile passes how nox was called (KATA_NOX); every printed command starts with it."""
+    env = {"KATA_NOX": ".venv/bin/nox"}
+    started = run_graders("start", "probe", root=probe_root, env=env).stdout
+    assert "Grade it:     .venv/bin/nox -s grade -- probe" in started
+    assert "(stuck? .venv/bin/nox -s hint -- probe)" in started
+    again = "".join(run_graders(*args, "probe", root=probe_root, env=env).stdout for args in (["start"], ["hint"]))
+    assert ".venv/bin/nox -s start -- probe --fresh" in again and ".venv/bin/nox -s hint -- probe" in again
+    assert " nox -s" not in started + again
+
+
+def test_a_misspelled_flag_prints_the_subcommands_usage(probe_root):
+    proc = run_graders("grade", "probe", "--jsn", "out.json", root=probe_root)
+    assert proc.returncode == 2 and proc.stderr.startswith("usage: python -m graders grade ")
+    assert "unrecognized arguments: --jsn out.json (did you mean --json?)" in proc.stderr
+
+
 def test_an_unwritable_progress_record_does_not_lose_the_grade(probe_root):
     (probe_root / "solutions").mkdir()
     (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
@@ -166,3 +198,83 @@ def test_an_unwritable_progress_record_does_not_lose_the_grade(probe_root):
     proc = run_graders("grade", "probe", root=probe_root)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert "could not write" in proc.stdout and "your progress was not recorded" in proc.stdout
+
+
+# -- Ctrl-C: one line, exit 130, no child left ------------------------------------------------------
+
+def descendants(pid):
+    """The pids of every process below `pid` (from /proc)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return sorted(found)
+
+
+def running(pid):
+    """`pid` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def ctrl_c(args, ready, root, env=None):
+    """Run `python -m graders ARGS` in its own process group (as a terminal's foreground job), wait for
+    `ready` in its output, then send SIGINT to the whole group, as Ctrl-C does. -> (exit code, stdout,
+    stderr, the pids below it just before the Ctrl-C)."""
+    proc = subprocess.Popen([sys.executable, "-m", "graders", "--root", str(root), *map(str, args)], cwd=REPO,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, **(env or {})})
+    out = queue.Queue()
+    threading.Thread(target=lambda: [out.put(line) for line in proc.stdout], daemon=True).start()
+    seen, deadline = "", time.monotonic() + 60
+    try:
+        while ready not in seen:
+            seen += out.get(timeout=max(0.0, deadline - time.monotonic()))
+        time.sleep(1.0)  # the workers or the reviewer are running now
+        below = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    time.sleep(0.2)
+    while not out.empty():
+        seen += out.get()
+    return code, seen, proc.stderr.read(), below
+
+
+def assert_interrupted(code, stderr, below):
+    assert code == 130 and stderr.strip() == "interrupted", stderr
+    assert below and not [pid for pid in below if running(pid)]
+
+
+def test_ctrl_c_during_a_grade_is_one_line_and_leaves_no_worker(probe_root):
+    code, out, err, below = ctrl_c(["grade", "probe", "--solution", MISBEHAVING / "infinite_loop.py"],
+                                   "probe - Engine probe", probe_root)
+    assert_interrupted(code, err, below)
+    assert "bug in the grader" not in out + err
+
+
+def test_ctrl_c_during_the_interview_countdown_is_one_line(probe_root):
+    code, _, err, _ = ctrl_c(["interview", "probe"], "Press Enter to grade", probe_root)
+    assert code == 130 and err.strip() == "interrupted", err
+
+
+def test_ctrl_c_during_a_review_ends_the_reviewer_too(probe_root):
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+    reviewer = f"{sys.executable} {REPO / 'tests' / 'reviewers' / 'hangs.py'} | cat"  # a pipeline: a shell stays
+    code, _, err, below = ctrl_c(["review", "probe"], "Asking the reviewer", probe_root,
+                                 env={"KATA_REVIEWER": reviewer})
+    assert_interrupted(code, err, below)

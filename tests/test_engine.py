@@ -30,7 +30,7 @@ def test_starter_is_not_attempted(tmp_path):
     result, proc = grade_json("probe", ENGINE_KATA / "katas" / "probe" / "starter.py", ENGINE_KATA, tmp_path)
     assert result["status"] == "not_attempted"
     assert {t["status"] for t in result["tests"]} == {"not_attempted"}
-    assert proc.returncode == 1
+    assert proc.returncode == 0  # an untouched starter is not a failure
 
 
 def test_infinite_loop_times_out_within_the_limit(tmp_path):
