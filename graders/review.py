@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from graders.report import printable
+from graders.repo import nox_command
 
 MAX_SCORE = 4
 DEFAULT_TIMEOUT_S = 180
@@ -254,7 +255,7 @@ def review(args, katas):
     solution = Path(args.solution or paths.solution(kata.id))
     shown = paths.shown(solution)
     if not solution.is_file():
-        print(f"{shown} does not exist" + ("" if args.solution else f": start the kata first (nox -s start -- {kata.id})"))
+        print(f"{shown} does not exist" + ("" if args.solution else f": start the kata first ({nox_command('start', kata.id)})"))
         return 1
     try:
         rubric = load_rubric(paths.kata_dir(kata.id) / "rubric.yaml")
@@ -264,7 +265,7 @@ def review(args, katas):
         return 1
     if source.strip() == (paths.kata_dir(kata.id) / "starter.py").read_text(encoding="utf-8").strip():
         print(f"{shown} is still the starter: write your solution first (the problem: "
-              f"{paths.shown(paths.kata_dir(kata.id) / 'prompt.md')}), then nox -s review -- {kata.id}")
+              f"{paths.shown(paths.kata_dir(kata.id) / 'prompt.md')}), then {nox_command('review', kata.id)}")
         return 1
     result = _last_result(paths, kata, solution)
     if result is None:
@@ -275,7 +276,7 @@ def review(args, katas):
             spawner.close()
     if result["status"] == "not_attempted":
         print(f"{shown} has no function written yet (each still raises NotImplementedError): write your "
-              f"solution first, then nox -s review -- {kata.id}")
+              f"solution first, then {nox_command('review', kata.id)}")
         return 1
     request = build_request(kata, rubric, (paths.kata_dir(kata.id) / "prompt.md").read_text(encoding="utf-8"),
                             source, result, latest_answers(paths, kata.id))
