@@ -22,7 +22,6 @@ from pathlib import Path
 import yaml
 
 from graders.report import printable
-from graders.repo import nox_command
 
 MAX_SCORE = 4
 DEFAULT_TIMEOUT_S = 180
