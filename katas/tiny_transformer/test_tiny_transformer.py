@@ -31,7 +31,7 @@ Tolerances, measured in-process over the reference and the four alternatives (30
       rounds differently); measured 0 for every style, which repeats the forward exactly.
   Learning (400 steps allowed; the eval-mode held-out loss less than 0.05 above the language's entropy):
       the reference gets there in 25 steps, the slowest legal style measured (sinusoidal positions, with
-      or without dropout 0.1) in 75-100, over 3 model seeds each (see LEARN_STEPS), and greedy generation
+      or without dropout 0.1) in 50-125, over 8 model seeds (see LEARN_STEPS), and greedy generation
       then follows the language at every checked position. Without residual connections the excess stays
       at 1.0-1.39 for all 400 steps.
       The cycle language of the cropping test takes 25-50 steps of its 200 (sinusoidal + dropout 0.1 too).
@@ -65,18 +65,20 @@ LANG_V, FREE = 8, 4
 # The pairs language is told apart by its tokens, not by the parity of their position: its first
 # version (a free token from all 8, then NEXT of it) needed the parity, which fixed sinusoidal
 # positions (frequencies <= 1 rad per token: no cos(pi t) among them) only give after the model
-# builds it from 32 features, so legal models stalled. Measured then, held-out loss on the
-# predictable positions after 400 steps (threshold 0.05), 5 model seeds: learned or zero-initialised
-# positions, with or without dropout 0.1, RMSNorm, no biases, any init: under 0.05 in 50-75 steps;
+# builds it from 32 features, so legal models stalled (dropout only added noise: the held-out loss
+# was already taken in eval mode). Measured then, held-out loss on the predictable positions after
+# 400 steps (threshold 0.05), 5 model seeds: learned or zero-initialised positions, with or without dropout 0.1, RMSNorm, no biases, any init: under 0.05 in 50-75 steps;
 # sinusoidal: 0.065 (seed 12), 0.004, 0.001, 0.002, 0.092; sinusoidal + dropout 0.1: 0.005, 0.002,
 # 0.010, 0.009, 0.277 (under 0.05 only after 175-350 steps, or never); sinusoidal + RMSNorm + no
 # biases: 0.029, 0.002, 0.074, 0.156, 0.037 (generation following at 92% in one).
-# Measured now (held-out loss above the language's entropy, steps to < 0.05, model seeds 12, 0, 1,
-# seconds on one busy thread): reference 25, 25, 25 (0.8 s); sinusoidal 75, 100, 75 (2.8-4.3 s);
-# sinusoidal + dropout 0.1 75, 75, 75 (2.9-4.2 s); sinusoidal + dropout 0.1 + RMSNorm + no biases
-# 50, 50, 50 (2.3 s); sinusoidal + dropout 0.1 + PyTorch's N(0, 1) embedding init 25, 50, 50; all of
-# them generate the language at every checked position. Without residual connections the excess
-# stays at 1.0-1.39 for all 400 steps. So 400 steps is 4x the slowest legal model.
+# Measured now (steps until the eval-mode held-out loss is < 0.05 above the language's entropy, model
+# seeds 12 and 0-6, seconds per run on one busy thread): reference 25 (0.8 s); sinusoidal 50-125
+# (1.7-4.7 s); sinusoidal + dropout 0.1 75-100 (2.9-4.3 s); sinusoidal + RMSNorm + no biases 50-75;
+# (seeds 12, 0, 1) sinusoidal + dropout 0.1 + RMSNorm + no biases 50; sinusoidal + dropout 0.1 +
+# PyTorch's N(0, 1) embedding init 25-50; all of them then generate the language at every checked
+# position. Without residual connections the excess stays at 1.0-1.39 for all 400 steps. So 400
+# steps is over 3x the slowest legal model; graded in the worker, the learning test of the
+# alternatives takes 1.2-1.4 s.
 LEARN_STEPS, LEARN_EVERY, LEARN_THRESHOLD, LEARN_LR = 400, 25, 0.05, 1e-2
 CROP_STEPS, CROP_MAX_LEN = 200, 8
 POSITION_STEPS, POSITION_THRESHOLD = 200, 1.0
@@ -547,7 +549,7 @@ def test_learns_a_toy_language_then_generates_it(solution, make):
         raise AssertionError(
             f"after {steps} steps the held-out loss in eval mode is {held:.3f} nats per token above the "
             f"language's entropy ({PAIRS_ENTROPY:.3f}), not under {LEARN_THRESHOLD} (a correct model gets there "
-            f"in 25-100 steps) for {case}; its excess every {LEARN_EVERY} steps: {curve}; train_step's first and "
+            f"in 25-125 steps) for {case}; its excess every {LEARN_EVERY} steps: {curve}; train_step's first and "
             f"last losses: {losses[0]:.3f}, {losses[-1]:.3f}. An excess stuck near ln 4 = 1.39 (the model cannot "
             "read the current token) is the sign of missing residual connections (x = x + attn(norm(x)))")
     prompts = np.arange(FREE)[:, None]                                 # (4, 1): each free token

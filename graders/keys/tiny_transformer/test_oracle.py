@@ -233,7 +233,7 @@ def test_toy_languages():
     assert hidden.pairs_transitions_kept(pairs).all()
     broken = pairs.copy()
     broken[:, 3] = (broken[:, 3] + 1) % hidden.LANG_V                      # a partner replaced
-    assert not hidden.pairs_transitions_kept(broken)[:, 2:4].any()
+    assert not hidden.pairs_transitions_kept(broken)[:, 2].any()           # token 3 no longer follows token 2
     cycle = hidden.cycle_language(np.random.default_rng(0), 20, 9)
     assert (cycle[:, 1:] == successor[cycle[:, :-1]]).all()
 
@@ -241,7 +241,7 @@ def test_toy_languages():
 @pytest.mark.parametrize("seed", range(2))
 def test_reference_learns_the_pairs_language_well_inside_the_budget(seed):
     """The learning test's budget (400 steps): the reference needs 25 (the slowest correct style
-    measured, 75-100); after 150 steps its held-out loss is under half the threshold above the
+    measured, 50-125); after 150 steps its held-out loss is under half the threshold above the
     language's entropy and generation follows the language everywhere."""
     hidden = hidden_tests()
     torch.manual_seed(seed)
