@@ -67,10 +67,11 @@ LANG_V, FREE = 8, 4
 # positions (frequencies <= 1 rad per token: no cos(pi t) among them) only give after the model
 # builds it from 32 features, so legal models stalled (dropout only added noise: the held-out loss
 # was already taken in eval mode). Measured then, held-out loss on the predictable positions after
-# 400 steps (threshold 0.05), 5 model seeds: learned or zero-initialised positions, with or without dropout 0.1, RMSNorm, no biases, any init: under 0.05 in 50-75 steps;
-# sinusoidal: 0.065 (seed 12), 0.004, 0.001, 0.002, 0.092; sinusoidal + dropout 0.1: 0.005, 0.002,
-# 0.010, 0.009, 0.277 (under 0.05 only after 175-350 steps, or never); sinusoidal + RMSNorm + no
-# biases: 0.029, 0.002, 0.074, 0.156, 0.037 (generation following at 92% in one).
+# 400 steps (threshold 0.05), 5 model seeds: learned or zero-initialised positions, with or without
+# dropout 0.1, RMSNorm, no biases, any init: under 0.05 in 50-75 steps; sinusoidal: 0.065 (seed
+# 12), 0.004, 0.001, 0.002, 0.092; sinusoidal + dropout 0.1: 0.005, 0.002, 0.010, 0.009, 0.277 (under
+# 0.05 only after 175-350 steps, or never); sinusoidal + RMSNorm + no biases: 0.029, 0.002, 0.074,
+# 0.156, 0.037 (generation following at 92% in one).
 # Measured now (steps until the eval-mode held-out loss is < 0.05 above the language's entropy, model
 # seeds 12 and 0-6, seconds per run on one busy thread): reference 25 (0.8 s); sinusoidal 50-125
 # (1.7-4.7 s); sinusoidal + dropout 0.1 75-100 (2.9-4.3 s); sinusoidal + RMSNorm + no biases 50-75;
