@@ -29,12 +29,12 @@ Tolerances, measured in-process over the reference and the four alternatives (30
       a summed loss, gradient clipping or a second Parameter for the head move them by >= 9e-3.
   GREEDY_SLACK 1e-5 (relative): a greedy token's logit may sit this far below the maximum (a KV cache
       rounds differently); measured 0 for every style, which repeats the forward exactly.
-  Learning (400 steps allowed, held-out loss < 0.05 on the predictable positions): the reference gets
-      there in 50-75 steps, the slowest style (sinusoidal positions + RMSNorm) in 100-175, over 15 model
-      seeds each, and its greedy generation then follows the language at 64 of 64 positions. Without
-      residual connections the loss stays at ln 8 = 2.08 for all 400 steps; without a causal mask the
-      loss drops (the model copies the next token) but generation follows the rule at 9 of 64 positions.
-      The cycle language of the cropping test takes 25-50 steps of its 200.
+  Learning (400 steps allowed; the eval-mode held-out loss less than 0.05 above the language's entropy):
+      the reference gets there in 25 steps, the slowest legal style measured (sinusoidal positions, with
+      or without dropout 0.1) in 50-125, over 8 model seeds (see LEARN_STEPS), and greedy generation
+      then follows the language at every checked position. Without residual connections the excess stays
+      at 1.0-1.39 for all 400 steps.
+      The cycle language of the cropping test takes 25-50 steps of its 200 (sinusoidal + dropout 0.1 too).
   Sampling: Pearson chi-square over the cells with >= 50 expected counts (the rest pooled), rejected
       at p < 1e-7 per temperature, two per grade. Correct styles: smallest p-value 0.11 over 60 runs;
       a temperature ignored, multiplied or the wrong position: chi-square > 2000 (p ~ 0).
@@ -57,9 +57,29 @@ STEP_ATOL = 1e-5
 GREEDY_SLACK = 1e-5
 ALPHA = 1e-7
 
-# The toy languages: NEXT is one 8-cycle 0 -> 3 -> 7 -> 4 -> 1 -> 6 -> 5 -> 2 -> 0 (no fixed point).
+# The toy languages over 8 tokens. NEXT is one 8-cycle 0 -> 3 -> 7 -> 4 -> 1 -> 6 -> 5 -> 2 -> 0 (no
+# fixed point); PAIR maps the free tokens 0-3 one to one onto their partners 4-7.
 NEXT = np.array([3, 6, 0, 7, 1, 2, 5, 4])
-LANG_V = 8
+PAIR = np.array([6, 4, 7, 5])
+LANG_V, FREE = 8, 4
+# The pairs language is told apart by its tokens, not by the parity of their position: its first
+# version (a free token from all 8, then NEXT of it) needed the parity, which fixed sinusoidal
+# positions (frequencies <= 1 rad per token: no cos(pi t) among them) only give after the model
+# builds it from 32 features, so legal models stalled (dropout only added noise: the held-out loss
+# was already taken in eval mode). Measured then, held-out loss on the predictable positions after
+# 400 steps (threshold 0.05), 5 model seeds: learned or zero-initialised positions, with or without
+# dropout 0.1, RMSNorm, no biases, any init: under 0.05 in 50-75 steps; sinusoidal: 0.065 (seed
+# 12), 0.004, 0.001, 0.002, 0.092; sinusoidal + dropout 0.1: 0.005, 0.002, 0.010, 0.009, 0.277 (under
+# 0.05 only after 175-350 steps, or never); sinusoidal + RMSNorm + no biases: 0.029, 0.002, 0.074,
+# 0.156, 0.037 (generation following at 92% in one).
+# Measured now (steps until the eval-mode held-out loss is < 0.05 above the language's entropy, model
+# seeds 12 and 0-6, seconds per run on one busy thread): reference 25 (0.8 s); sinusoidal 50-125
+# (1.7-4.7 s); sinusoidal + dropout 0.1 75-100 (2.9-4.3 s); sinusoidal + RMSNorm + no biases 50-75;
+# (seeds 12, 0, 1) sinusoidal + dropout 0.1 + RMSNorm + no biases 50; sinusoidal + dropout 0.1 +
+# PyTorch's N(0, 1) embedding init 25-50; all of them then generate the language at every checked
+# position. Without residual connections the excess stays at 1.0-1.39 for all 400 steps. So 400
+# steps is over 3x the slowest legal model; graded in the worker, the learning test of the
+# alternatives takes 1.2-1.4 s.
 LEARN_STEPS, LEARN_EVERY, LEARN_THRESHOLD, LEARN_LR = 400, 25, 0.05, 1e-2
 CROP_STEPS, CROP_MAX_LEN = 200, 8
 POSITION_STEPS, POSITION_THRESHOLD = 200, 1.0
@@ -136,11 +156,22 @@ def expect_value_error(call, case):
 # -- toy languages ---------------------------------------------------------------------------------
 
 def pairs_language(rng, n, length):
-    """(n, length) int64: a random token, then its successor NEXT[token], then a random token, ...
-    Positions 0, 2, 4, ... are random; 1, 3, 5, ... are determined by the token before them."""
-    seq = rng.integers(0, LANG_V, size=(n, length))
-    seq[:, 1::2] = NEXT[seq[:, 0:length - 1:2]]
+    """(n, length) int64: a free token (uniform over 0-3), then its partner PAIR[token] (4-7), then a
+    free token, ... After a free token the next one is certain; after a partner it is uniform over 0-3."""
+    seq = rng.integers(0, FREE, size=(n, length))
+    seq[:, 1::2] = PAIR[seq[:, 0:length - 1:2]]
     return seq
+
+
+PAIRS_ENTROPY = math.log(FREE) / 2                   # nats per token: half certain, half uniform over 4
+
+
+def pairs_transitions_kept(seq):
+    """(n, L) tokens -> (n, L - 1) bool: whether each token may follow the one before it in the pairs
+    language (a free token is followed by its partner, a partner by any free token)."""
+    before, after = seq[:, :-1], seq[:, 1:]
+    free = before < FREE
+    return np.where(free, after == PAIR[np.where(free, before, 0)], after < FREE)
 
 
 def cycle_language(rng, n, length):
@@ -152,10 +183,11 @@ def cycle_language(rng, n, length):
     return seq
 
 
-def train(solution, make, model, language, steps, length, held_out, predictable, case):
-    """AdamW(lr=1e-2) on batches of 32 sequences of `length` (+1) tokens until the held-out loss on the
-    `predictable` positions (a (T,) bool mask) is below LEARN_THRESHOLD, checked every LEARN_EVERY steps.
-    -> (held-out loss, steps taken, [(step, held-out loss)], [train_step's losses])."""
+def train(solution, make, model, language, steps, length, held_out, entropy, case):
+    """AdamW(lr=1e-2) on batches of 32 sequences of `length` (+1) tokens until the eval-mode held-out
+    loss is less than LEARN_THRESHOLD above the language's `entropy` (nats per token), checked every
+    LEARN_EVERY steps. -> (held-out loss above the entropy, steps taken, [(step, that excess)],
+    [train_step's losses])."""
     optimizer = make(f"{TOYS}:adamw", model, LEARN_LR)
     rng = np.random.default_rng(2024)
     held_x, held_y = tokens(make, held_out[:, :-1]), held_out[:, 1:]
@@ -172,7 +204,7 @@ def train(solution, make, model, language, steps, length, held_out, predictable,
             model.eval()
             logits = forward(model, held_x, (*held_y.shape, LANG_V), f"the held-out batch at step {step} of {case}")
             model.train()
-            held = cross_entropy(logits[:, predictable], held_y[:, predictable])
+            held = cross_entropy(logits, held_y) - entropy
             curve.append((step, round(held, 4)))
             if held < LEARN_THRESHOLD:
                 return held, step, curve, losses
@@ -503,33 +535,36 @@ def test_sampling_follows_softmax_of_logits_over_temperature(solution, make):
 
 @pytest.mark.category("correctness")
 def test_learns_a_toy_language_then_generates_it(solution, make):
-    # The language: a random token, then its successor NEXT[token], then a random token, ... over 8
-    # tokens. Half the next tokens are predictable, from the current token (the residual stream) and
-    # the parity of the position (position information); the other half are uniform (loss ln 8).
+    # The pairs language: a free token (0-3), then its partner PAIR[token] (4-7), then a free token, ...
+    # After a free token the next one is certain, and only the current token (the residual stream)
+    # tells it; after a partner it is uniform over 0-3. The loss is checked on all positions against
+    # the language's entropy, (0 + ln 4) / 2 nats per token, in eval mode.
     T = 16
     model = new_model(solution, make, 12, vocab_size=LANG_V, max_len=T)
     held_out = pairs_language(np.random.default_rng(99), 256, T + 1)
-    predictable = np.arange(T) % 2 == 0                  # position t predicts token t + 1
     case = (f"the pairs language (vocab 8, T={T}, batches of 32, AdamW lr={LEARN_LR}, d_model=32, n_heads=4, "
             "n_layers=2, max_len=16)")
     held, steps, curve, losses = train(solution, make, model, pairs_language, LEARN_STEPS, T, held_out,
-                                       predictable, case)
+                                       PAIRS_ENTROPY, case)
     if not held < LEARN_THRESHOLD:
         raise AssertionError(
-            f"after {steps} steps the held-out loss on the predictable positions is {held:.3f}, above "
-            f"{LEARN_THRESHOLD} (a correct model gets there in 50-175 steps) for {case}; held-out loss every "
-            f"{LEARN_EVERY} steps: {curve}; train_step's first and last losses: {losses[0]:.3f}, {losses[-1]:.3f}. "
-            "A loss stuck at ln 8 = 2.08 is the sign of missing residual connections (x = x + attn(norm(x)))")
-    out = token_array(solution.generate(model, tokens(make, np.arange(LANG_V)[:, None]), T - 1),
-                      (LANG_V, T), LANG_V, f"greedy generation of 15 tokens after each one-token prompt, {case}")
-    follows = out[:, 1::2] == NEXT[out[:, 0::2]]                     # (8, 8): each successor position
-    if follows.mean() < 0.9:
-        b = int(np.argwhere(~follows)[0, 0])
+            f"after {steps} steps the held-out loss in eval mode is {held:.3f} nats per token above the "
+            f"language's entropy ({PAIRS_ENTROPY:.3f}), not under {LEARN_THRESHOLD} (a correct model gets there "
+            f"in 25-125 steps) for {case}; its excess every {LEARN_EVERY} steps: {curve}; train_step's first and "
+            f"last losses: {losses[0]:.3f}, {losses[-1]:.3f}. An excess stuck near ln 4 = 1.39 (the model cannot "
+            "read the current token) is the sign of missing residual connections (x = x + attn(norm(x)))")
+    prompts = np.arange(FREE)[:, None]                                 # (4, 1): each free token
+    out = token_array(solution.generate(model, tokens(make, prompts), T - 1), (FREE, T), LANG_V,
+                      f"greedy generation of 15 tokens after each one-token prompt 0-3, {case}")
+    kept = pairs_transitions_kept(out)                                 # (4, 15)
+    if kept.mean() < 0.9:
+        b = int(np.argwhere(~kept)[0, 0])
         raise AssertionError(
-            f"after training ({steps} steps, held-out loss {held:.3f}), greedy generation follows the language at "
-            f"only {int(follows.sum())} of {follows.size} successor positions (a correct model: all) for {case}; "
-            f"row {b}: {out[b].tolist()}, successors NEXT = {NEXT.tolist()}. A low loss with a wrong "
-            "generation: does position t see the tokens after it during training (no causal mask)?")
+            f"after training ({steps} steps, held-out excess {held:.3f}), greedy generation follows the language "
+            f"at only {int(kept.sum())} of {kept.size} new tokens (a correct model: all) for {case}; row {b}: "
+            f"{out[b].tolist()}; a free token 0-3 must be followed by its partner PAIR = {PAIR.tolist()}, a "
+            "partner by a free token. A low loss with a wrong generation: does generate read the LAST "
+            "position's logits, in eval mode?")
 
 
 @pytest.mark.category("edge-case")
@@ -540,7 +575,7 @@ def test_generate_crops_the_context_to_the_last_max_len_tokens(solution, make):
     held_out = cycle_language(np.random.default_rng(98), 64, CROP_MAX_LEN + 1)
     case = f"the cycle language (vocab 8, max_len={CROP_MAX_LEN}, AdamW lr={LEARN_LR})"
     held, steps, curve, _ = train(solution, make, model, cycle_language, CROP_STEPS, CROP_MAX_LEN, held_out,
-                                  np.ones(CROP_MAX_LEN, dtype=bool), case)
+                                  0.0, case)
     if not held < LEARN_THRESHOLD:
         raise AssertionError(f"could not check cropping: the model did not learn {case} (held-out loss {held:.3f} "
                              f"after {steps} steps; a correct model needs 25-50): see the learning test")
