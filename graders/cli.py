@@ -3,7 +3,7 @@
 import shutil
 import time
 
-from graders.grade import grade as grade_kata, write_json
+from graders.grade import GraderError, grade as grade_kata, grader_failure, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, ready_katas
 from graders.report import Reporter
@@ -49,7 +49,10 @@ def _grade_one(args, kata, paths, reporter, spawner, store):
     """Grade one kata with its report streamed; record it; write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, solution)
-    result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+    try:
+        result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+    except GraderError as e:  # this kata could not be graded: say so in its result, and go on to the next
+        result = grader_failure(kata, e, spawner.sandbox)
     reporter.summary(result)
     if store is not None:
         store.graded(kata.id, result, time.time(), kata.minutes)

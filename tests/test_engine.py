@@ -1,6 +1,7 @@
 """The engine against real misbehaving solutions (tests/misbehaving/), graded through the CLI on the
 probe kata (tests/engine_kata/): each status comes from a solution that really does the thing."""
 
+import json
 import os
 import re
 import time
@@ -140,11 +141,12 @@ def test_oversized_return_is_refused_not_read(probe_root, tmp_path):
     assert echo["status"] == "failed" and "limit" in echo["message"], echo
 
 
-def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
-    """Two katas in one run: the first one's worker dies, the second still grades."""
+def with_a_second_kata(probe_root, first_solution):
+    """probe_root with solutions/probe.py = `first_solution` (text) and a second kata, probe_two (a copy
+    of probe), with a correct solution (and correct.py beside them): for a run that grades both, in that order."""
     (probe_root / "solutions").mkdir()
-    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "os_exit.py").read_text())
     (probe_root / "solutions" / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    (probe_root / "solutions" / "probe.py").write_text(first_solution)
     manifest = probe_root / "kata.yaml"
     text = manifest.read_text()
     manifest.write_text(text + text.split("katas:\n", 1)[1].replace("id: probe", "id: probe_two"))
@@ -152,10 +154,31 @@ def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
     for f in (probe_root / "katas" / "probe").glob("*.*"):
         (probe_root / "katas" / "probe_two" / f.name).write_text(f.read_text().replace("probe", "probe_two"))
     (probe_root / "solutions" / "probe_two.py").write_text((MISBEHAVING / "correct.py").read_text())
-    proc = run_graders("grade", "probe", "probe_two", "--results-dir", tmp_path / "results", root=probe_root)
+
+
+def grade_both(probe_root, results):
+    """Grade probe then probe_two in one run -> (the process, probe's JSON, probe_two's JSON)."""
+    proc = run_graders("grade", "probe", "probe_two", "--results-dir", results, root=probe_root)
+    return proc, *(json.loads((results / f"{k}.json").read_text()) for k in ("probe", "probe_two"))
+
+
+def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
+    """Two katas in one run: the first one's worker dies, the second still grades."""
+    with_a_second_kata(probe_root, (MISBEHAVING / "os_exit.py").read_text())
+    proc, first, second = grade_both(probe_root, tmp_path / "results")
     assert proc.returncode == 1
-    assert '"status": "error"' in (tmp_path / "results" / "probe.json").read_text()
-    assert '"status": "passed"' in (tmp_path / "results" / "probe_two.json").read_text()
+    assert first["status"] == "error" and second["status"] == "passed"
+
+
+def test_hidden_tests_that_do_not_run_are_that_katas_error_and_the_next_kata_grades(probe_root, tmp_path):
+    """A maintainer's bug (here a hidden test file that does not parse): the kata's JSON says so, the
+    run exits 1, and the next kata is graded."""
+    with_a_second_kata(probe_root, (MISBEHAVING / "correct.py").read_text())
+    (probe_root / "katas" / "probe" / "test_probe.py").write_text("def test_broken(:\n")
+    proc, first, second = grade_both(probe_root, tmp_path / "results")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert first["status"] == "error" and "bug in the grader" in first["message"], first
+    assert second["status"] == "passed"
 
 
 def test_worker_environment_is_isolated(tmp_path, monkeypatch):
@@ -167,3 +190,43 @@ def test_worker_environment_is_isolated(tmp_path, monkeypatch):
     result, _ = grade_json("probe", solution, ENGINE_KATA, tmp_path)
     assert next(t for t in result["tests"] if t["name"] == "test_add")["status"] == "passed"
     assert os.environ["KATA_GYM_SECRET"] == "do-not-leak"
+
+
+HOSTILE_TREES = {
+    "an overflowing shape": '{"array": [0, "<f8", [2**62, 2**62]]}',
+    "a shape past any C integer": '{"array": [0, "<f8", [2**64]]}',
+    "an infinite handle": '{"handle": [float("inf"), "Model"]}',
+    "a fractional handle": '{"handle": [1.5, "Model"]}',
+    "nesting past the cap": "nest(300)",
+}
+
+
+def hostile(folder, tree, at_import):
+    """tests/misbehaving/forges_hostile_reply.py forging the reply {"value": tree}, beside correct.py, in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    source = (MISBEHAVING / "forges_hostile_reply.py").read_text()
+    solution = folder / "forges_hostile_reply.py"
+    solution.write_text(source.replace("@TREE@", tree).replace("@AT_IMPORT@", str(at_import)))
+    return solution
+
+
+@pytest.mark.parametrize("what", HOSTILE_TREES)
+def test_a_hostile_reply_to_a_call_is_that_tests_error(what, tmp_path):
+    result, proc = grade_json("probe", hostile(tmp_path / "s", HOSTILE_TREES[what], False), ENGINE_KATA, tmp_path)
+    statuses = {t["name"]: t["status"] for t in result["tests"]}
+    assert statuses == {"test_echo_array": "error", "test_plain_data_round_trip": "error", "test_add": "passed",
+                        "test_rejects_non_positive": "passed", "test_add_arrays": "passed"}, result
+    assert "malformed reply" in result["tests"][0]["message"] and proc.returncode == 1
+
+
+@pytest.mark.parametrize("what", HOSTILE_TREES)
+def test_a_hostile_reply_at_import_is_the_katas_error_and_the_next_kata_grades(what, probe_root, tmp_path):
+    """The forged reply answers the import: the kata is `error` with its JSON written, exit code 1, and
+    the kata after it in the same run is still graded."""
+    with_a_second_kata(probe_root, hostile(tmp_path / "s", HOSTILE_TREES[what], True).read_text())
+    proc, first, second = grade_both(probe_root, tmp_path / "results")
+    assert proc.returncode == 1 and "bug in the grader" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert first["status"] == "error" and "malformed reply" in first["message"], first
+    assert second["status"] == "passed"
+
