@@ -120,7 +120,7 @@ def assert_equal(actual, expected, case):
             index = np.argwhere(mismatch)[0] if mismatch.ndim else ()
             raise AssertionError(f"{actual[tuple(index)]} at {_where(index)} for {case}; expected "
                                  f"{expected[tuple(index)]} ({int(mismatch.sum())} of {mismatch.size} differ)")
-    elif _normalize(actual) != _normalize(expected):
+    elif _size(actual) != _size(expected) or _normalize(actual) != _normalize(expected):
         raise AssertionError(f"returned {summary(actual)} for {case}; expected {summary(expected)}")
     wrong = _int_expected_not_int(actual, expected)
     if wrong is not None:
@@ -180,6 +180,14 @@ def assert_scalar_close(actual, expected, case, rtol=1e-6, atol=1e-8):
     if actual.shape != ():
         raise AssertionError(f"returned an array of shape {actual.shape} for {case}; expected a single number")
     return assert_close(actual, np.asarray(expected, dtype=np.float64), case, rtol=rtol, atol=atol)
+
+
+def _size(v):
+    """How many numbers (or other leaves) a value holds: arrays and nested lists alike, without
+    converting a large array to a list."""
+    if isinstance(v, np.ndarray):
+        return v.size
+    return sum(_size(x) for x in v) if isinstance(v, (list, tuple)) else 1
 
 
 def _normalize(v):

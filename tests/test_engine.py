@@ -4,12 +4,14 @@ probe kata (tests/engine_kata/): each status comes from a solution that really d
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ENGINE_KATA, grade_json, run_graders
+from conftest import ENGINE_KATA, REPO, grade_json, run_graders
 
 MISBEHAVING = Path(__file__).resolve().parent / "misbehaving"
 
@@ -230,3 +232,31 @@ def test_a_hostile_reply_at_import_is_the_katas_error_and_the_next_kata_grades(w
     assert first["status"] == "error" and "malformed reply" in first["message"], first
     assert second["status"] == "passed"
 
+
+
+JUDGE_WITH_PEAK = ("import sys; from graders.__main__ import main; code = main(sys.argv[1:]); "
+                   "print(*[l for l in open('/proc/self/status') if l.startswith('VmHWM')], file=sys.stderr); "
+                   "sys.exit(code)")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads the judge's peak from /proc")
+@pytest.mark.parametrize("mib", [64, 256])
+def test_a_huge_reply_costs_the_judge_a_small_multiple_of_its_size(mib, probe_root, tmp_path):
+    """A well-formed reply of `mib` MiB that test_add reports as wrong: the judge's own peak memory stays
+    a small multiple of the reply (it used to format the whole value: 5-6x, and 18-24 s for 256 MiB,
+    past the limit), and the test ends as failed, inside its time limit, with a bounded message."""
+    manifest = probe_root / "kata.yaml"
+    manifest.write_text(manifest.read_text().replace("memory_mb: 512", "memory_mb: 4096")
+                        .replace("timeout_s: 3\n", "timeout_s: 15\n").replace("kata_timeout_s: 20", "kata_timeout_s: 90"))
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    solution = probe_root / "solutions" / "huge.py"
+    solution.write_text((MISBEHAVING / "returns_huge_bytes.py").read_text().replace("@MB@", str(mib)))
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-c", JUDGE_WITH_PEAK, "--root", probe_root, "grade", "probe",
+                           "--solution", solution, "--json", out, "--sandbox", "off"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    peak_mib = int(re.search(r"VmHWM:\s+(\d+) kB", proc.stderr)[1]) / 1024
+    add = next(t for t in json.loads(out.read_text())["tests"] if t["name"] == "test_add")
+    assert add["status"] == "failed" and len(add["message"]) < 1000, add
+    assert peak_mib < 4 * mib + 100, f"the judge peaked at {peak_mib:.0f} MiB for a {mib} MiB reply"
