@@ -18,6 +18,9 @@ def _where(index):
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
+SUMMARY_CHARS = 300  # of a reply's repr in a message (then its type and size)
+
+
 class _BoundedRepr(reprlib.Repr):
     """reprlib's bounded repr, extended to the other types a reply holds (bytes, ndarrays)."""
 
@@ -42,6 +45,7 @@ def summary(value):
     """What the solution returned, for a message, in at most a few hundred characters: its repr when
     short, else its type, size and first values (an array: shape, dtype, first values)."""
     text = _BOUNDED.repr(value)
+    text = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS - 3] + "..."
     if isinstance(value, (str, bytes)) and len(value) > _BOUNDED.maxstring:
         return f"{text} (a {type(value).__name__} of length {len(value):,})"
     if isinstance(value, (list, tuple, dict)) and len(value) > _BOUNDED.maxlist:
