@@ -194,39 +194,42 @@ def test_worker_environment_is_isolated(tmp_path, monkeypatch):
     assert os.environ["KATA_GYM_SECRET"] == "do-not-leak"
 
 
-HOSTILE_TREES = {
-    "an overflowing shape": '{"array": [0, "<f8", [2**62, 2**62]]}',
-    "a shape past any C integer": '{"array": [0, "<f8", [2**64]]}',
-    "an infinite handle": '{"handle": [float("inf"), "Model"]}',
-    "a fractional handle": '{"handle": [1.5, "Model"]}',
-    "nesting past the cap": "nest(300)",
+VALUE = '{"dict": [["value", %s]]}'  # the reply {"value": ...} as the worker encodes it
+HOSTILE_REPLIES = {
+    "an overflowing shape": VALUE % '{"array": [0, "<f8", [2**62, 2**62]]}',
+    "a shape past any C integer": VALUE % '{"array": [0, "<f8", [2**64]]}',
+    "an infinite handle": VALUE % '{"handle": [float("inf"), "Model"]}',
+    "a fractional handle": VALUE % '{"handle": [1.5, "Model"]}',
+    "a handle's type name of 10 MB": VALUE % '{"handle": [1, "M" * 10**7]}',
+    "nesting past the cap": VALUE % "nest(300)",
+    "a value and a forged exception": '{"dict": [["value", 1], ["raised", 7]]}',
 }
 
 
-def hostile(folder, tree, at_import):
-    """tests/misbehaving/forges_hostile_reply.py forging the reply {"value": tree}, beside correct.py, in `folder`."""
+def hostile(folder, reply, at_import):
+    """tests/misbehaving/forges_hostile_reply.py forging `reply`, beside correct.py, in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
     source = (MISBEHAVING / "forges_hostile_reply.py").read_text()
     solution = folder / "forges_hostile_reply.py"
-    solution.write_text(source.replace("@TREE@", tree).replace("@AT_IMPORT@", str(at_import)))
+    solution.write_text(source.replace("@REPLY@", reply).replace("@AT_IMPORT@", str(at_import)))
     return solution
 
 
-@pytest.mark.parametrize("what", HOSTILE_TREES)
+@pytest.mark.parametrize("what", HOSTILE_REPLIES)
 def test_a_hostile_reply_to_a_call_is_that_tests_error(what, tmp_path):
-    result, proc = grade_json("probe", hostile(tmp_path / "s", HOSTILE_TREES[what], False), ENGINE_KATA, tmp_path)
+    result, proc = grade_json("probe", hostile(tmp_path / "s", HOSTILE_REPLIES[what], False), ENGINE_KATA, tmp_path)
     statuses = {t["name"]: t["status"] for t in result["tests"]}
     assert statuses == {"test_echo_array": "error", "test_plain_data_round_trip": "error", "test_add": "passed",
                         "test_rejects_non_positive": "passed", "test_add_arrays": "passed"}, result
     assert "malformed reply" in result["tests"][0]["message"] and proc.returncode == 1
 
 
-@pytest.mark.parametrize("what", HOSTILE_TREES)
+@pytest.mark.parametrize("what", HOSTILE_REPLIES)
 def test_a_hostile_reply_at_import_is_the_katas_error_and_the_next_kata_grades(what, probe_root, tmp_path):
     """The forged reply answers the import: the kata is `error` with its JSON written, exit code 1, and
     the kata after it in the same run is still graded."""
-    with_a_second_kata(probe_root, hostile(tmp_path / "s", HOSTILE_TREES[what], True).read_text())
+    with_a_second_kata(probe_root, hostile(tmp_path / "s", HOSTILE_REPLIES[what], True).read_text())
     proc, first, second = grade_both(probe_root, tmp_path / "results")
     assert proc.returncode == 1 and "bug in the grader" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert first["status"] == "error" and "malformed reply" in first["message"], first
@@ -247,7 +250,8 @@ def test_a_huge_reply_costs_the_judge_a_small_multiple_of_its_size(mib, probe_ro
     past the limit), and the test ends as failed, inside its time limit, with a bounded message."""
     manifest = probe_root / "kata.yaml"
     manifest.write_text(manifest.read_text().replace("memory_mb: 512", "memory_mb: 4096")
-                        .replace("timeout_s: 3\n", "timeout_s: 15\n").replace("kata_timeout_s: 20", "kata_timeout_s: 90"))
+                        .replace("timeout_s: 3\n", "timeout_s: 15\n")
+                        .replace("kata_timeout_s: 20", "kata_timeout_s: 90"))
     (probe_root / "solutions").mkdir()
     (probe_root / "solutions" / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
     solution = probe_root / "solutions" / "huge.py"

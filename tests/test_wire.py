@@ -106,7 +106,8 @@ FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCh
 JSON_NUMBERS = st.one_of(st.integers(-3, 8), st.integers(min_value=-2**70, max_value=2**70),
                          st.floats(allow_nan=True, allow_infinity=True), st.booleans())
 JSON_LEAVES = st.one_of(st.none(), JSON_NUMBERS, st.text(max_size=8))
-DTYPES = st.one_of(st.sampled_from(sorted(wire.SAFE_DTYPES)), st.sampled_from(["|O", "<U4", "|V8", "<M8[s]", ">f8", "f8"]),
+DTYPES = st.one_of(st.sampled_from(sorted(wire.SAFE_DTYPES)),
+                   st.sampled_from(["|O", "<U4", "|V8", "<M8[s]", ">f8", "f8"]),  # unsafe, unknown, unsized
                    st.text(max_size=6), JSON_NUMBERS, st.none())
 DIMS = st.one_of(st.integers(0, 4), st.integers(-2**64, 2**66), st.floats(), st.booleans(), st.text(max_size=2))
 SHAPES = st.one_of(st.lists(DIMS, max_size=5), st.lists(st.integers(0, 2), min_size=60, max_size=70),
@@ -129,7 +130,8 @@ def _shaped(children):
         st.builds(_node, st.just("bytes"), index),
         st.builds(_node, st.just("array"), st.tuples(index, DTYPES, SHAPES).map(list)),
         st.builds(_node, st.just("scalar"), st.tuples(index, DTYPES).map(list)),
-        st.builds(_node, st.just("handle"), st.tuples(JSON_LEAVES, st.one_of(st.text(max_size=5), JSON_LEAVES)).map(list)),
+        st.builds(_node, st.just("handle"),
+                  st.tuples(JSON_LEAVES, st.one_of(st.text(max_size=5), JSON_LEAVES)).map(list)),
         st.builds(_node, st.just("make"), st.tuples(JSON_LEAVES, children, children).map(list)),
         st.builds(_node, st.sampled_from(["list", "tuple", "dict", "bytes", "array", "scalar", "handle", "make",
                                           "pickle", ""]), st.one_of(any_list, JSON_LEAVES)),
@@ -147,7 +149,10 @@ def _assert_plain(value, depth=0):
     assert depth <= wire.MAX_DEPTH + 1 and isinstance(value, PLAIN), type(value)
     if isinstance(value, np.ndarray):
         assert type(value) is np.ndarray and value.dtype.str in wire.SAFE_DTYPES
-    children = [*value, *value.values()] if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    if isinstance(value, dict):
+        children = [*value, *value.values()]
+    else:
+        children = value if isinstance(value, (list, tuple)) else ()
     for child in children:
         _assert_plain(child, depth + 1)
 

@@ -259,7 +259,8 @@ def _array(buf, dtype, shape):
     """An ndarray of a whitelisted dtype from a buffer that holds exactly shape's items."""
     if not isinstance(dtype, str) or dtype not in SAFE_DTYPES:
         raise WireError(f"dtype {_clip(dtype)} is not allowed")
-    if not (isinstance(shape, list) and len(shape) <= MAX_DIMS and all(_is_int(n) and 0 <= n <= MAX_MESSAGE_BYTES for n in shape)):
+    if not (isinstance(shape, list) and len(shape) <= MAX_DIMS
+            and all(_is_int(n) and 0 <= n <= MAX_MESSAGE_BYTES for n in shape)):
         raise WireError(f"bad array shape {_clip(shape)}")
     dt = SAFE_DTYPES[dtype]
     if dt.itemsize * math.prod(shape) != len(buf):

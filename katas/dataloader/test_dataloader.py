@@ -103,7 +103,8 @@ def read_batches(batches, n, case, item_index=None):
         indices = [item_index(item) for item in batch]
         for item, index in zip(batch, indices):
             if index is None or not 0 <= index < n:
-                raise AssertionError(f"batch {b} holds {summary(item)}, which is not an item of the dataset, for {case}; "
+                raise AssertionError(f"batch {b} holds {summary(item)}, which is not an item of the dataset, "
+                                     f"for {case}; "
                                      "yield the items dataset[i], not the indices i")
         out.append(indices)
     return out
@@ -136,7 +137,8 @@ def assert_counts(runs, setup):
         got = [len(b) for b in batches]
         if got != sizes:
             raise AssertionError(
-                f"rank {rank} yielded {len(got)} batches of sizes {summary(got)} for {setup}; expected {len(sizes)} of sizes "
+                f"rank {rank} yielded {len(got)} batches of sizes {summary(got)} for {setup}; expected {len(sizes)} "
+                f"of sizes "
                 f"{sizes}: {setup.rule()} (batches per rank over all ranks: {yielded}; every rank must yield the "
                 "same number, or a distributed step hangs)")
         if length != len(sizes):
@@ -253,7 +255,8 @@ def test_one_unshuffled_rank_yields_the_dataset_in_order(solution, make):
             (_, batches), = run_epoch(solution, make, setup)
             expected = [[0, 1, 2], [3, 4, 5], [6, 7, 8]] + ([] if drop_last else [[9, 10]])
             if batches != expected:
-                raise AssertionError(f"the batches (as indices) are {summary(batches)} for {setup}; expected {expected}: "
+                raise AssertionError(f"the batches (as indices) are {summary(batches)} for {setup}; "
+                                     f"expected {expected}: "
                                      "without shuffling the order is 0, 1, ..., n-1 in every epoch")
 
 
@@ -398,7 +401,8 @@ def test_order_ignores_the_global_random_state(solution, make):
         other = read_batches(list(fresh), 25, case)
         for what, got in (("iterating the loader again", again), ("a new loader", other)):
             if got != first:
-                raise AssertionError(f"the batches changed from {summary(first)} to {summary(got)} when the global np.random / random "
+                raise AssertionError(f"the batches changed from {summary(first)} to {summary(got)} when the "
+                                     f"global np.random / random "
                                      f"state was reseeded before {what}, for {case}; draw from your own generator "
                                      "seeded by (seed, epoch)")
 

@@ -359,7 +359,8 @@ def test_residual_with_one_token_left(solution, make):
     case = f"p_target {p_target.tolist()}, p_draft {p_draft.tolist()} (residual [0, 0, 0.25]), seed 91"
     got = residual_samples(solution, p_target, p_draft, 20, 91, make, case)
     if set(got) != {2}:
-        raise AssertionError(f"sampled {summary(got)} for {case}; only token 2 has residual mass, so every sample must be 2")
+        raise AssertionError(f"sampled {summary(got)} for {case}; only token 2 has residual mass, so every sample "
+                             "must be 2")
 
 
 @pytest.mark.category("statistics")

@@ -1,6 +1,7 @@
-"""Writes a well-framed reply to the grader's reply pipe by hand, its value a hostile tree
-(@TREE@: an overflowing shape, an infinite or fractional handle, nesting past the cap), at import when
-@AT_IMPORT@ (the judge reads it as the import's reply) or else from `echo`; then exits."""
+"""Writes a well-framed reply to the grader's reply pipe by hand, a hostile tree (@REPLY@: a value
+with an overflowing shape, an infinite or fractional handle, nesting past the cap, a type name the size
+of a book, or a reply of the wrong form), at import when @AT_IMPORT@ (the judge reads it as the
+import's reply) or else from `echo`; then exits."""
 import json
 import os
 import struct
@@ -19,7 +20,7 @@ def nest(depth):
 
 
 def forge():
-    tree = json.dumps({"dict": [["value", @TREE@]]}).encode()  # {"value": TREE}, as the worker encodes it
+    tree = json.dumps(@REPLY@).encode()  # e.g. {"dict": [["value", TREE]]}: {"value": TREE} as the worker encodes it
     os.write(REPLY_FD, struct.pack("<Q", len(tree)) + tree + struct.pack("<Q", 0))  # and one empty buffer
     os._exit(0)
 
