@@ -102,7 +102,8 @@ import tracemalloc  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
-FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
+                database=None)  # the same examples every run, and no .hypothesis/ folder written
 JSON_NUMBERS = st.one_of(st.integers(-3, 8), st.integers(min_value=-2**70, max_value=2**70),
                          st.floats(allow_nan=True, allow_infinity=True), st.booleans())
 JSON_LEAVES = st.one_of(st.none(), JSON_NUMBERS, st.text(max_size=8))
