@@ -4,7 +4,7 @@ import shutil
 import time
 from contextlib import contextmanager
 
-from graders.grade import grade as grade_kata, write_json
+from graders.grade import GraderError, grade as grade_kata, grader_failure, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
 from graders.repo import Paths, UsageError, check_kata_ids, nox_command, ready_katas
 from graders.report import LABELS, Reporter, cut, fill, terminal_width
@@ -52,7 +52,10 @@ def _grade_one(args, kata, paths, reporter, spawner, record):
     result); write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, paths.shown(solution))
-    result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+    try:
+        result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+    except GraderError as e:  # this kata could not be graded: say so in its result, and go on to the next
+        result = grader_failure(kata, e, spawner.sandbox)
     reporter.summary(result)
     if record:
         with recording(paths, reporter) as store:

@@ -111,6 +111,13 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     return finish(kata_status(plugin.results), plugin.results, printed=printed)
 
 
+def grader_failure(kata, error, sandbox):
+    """The result of a kata whose hidden tests did not run (a GraderError): `error` with the reason, so
+    the run still writes its JSON, exits 1 and grades the katas after it."""
+    return KataResult(kata.id, "error", 0, 0, 0.0, message=printable(str(error)), sandbox=sandbox.enabled,
+                      sandbox_note=sandbox.note())
+
+
 def syntax_error_message(path, error):
     """`path:line: syntax error: msg`, then the line and a caret under the column, as Python shows it."""
     message = f"{path}:{error.lineno}: syntax error: {error.msg} (the file does not parse, so no test ran)"

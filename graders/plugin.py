@@ -101,6 +101,9 @@ class GradingPlugin:
 
     # -- collection ------------------------------------------------------------------------------
     def pytest_configure(self, config):
+        # A failure's message is all a result keeps: pytest's own traceback (which reprs every frame's
+        # arguments, the solution's reply among them, in full for bytes) is formatted natively instead.
+        config.option.tbstyle = "native"
         config.addinivalue_line("markers", "category(name): what a hidden test checks, one of " + ", ".join(CATEGORIES))
 
     def pytest_collection_modifyitems(self, items):

@@ -77,6 +77,13 @@ def _is_raised(info):
             and isinstance(info.get("bases"), list) and all(isinstance(b, str) for b in info["bases"]))
 
 
+def _is_reply(reply):
+    """A reply has the form the worker writes: {"value": ...} or {"raised": ...}, one key only."""
+    if not isinstance(reply, dict):
+        return False
+    return set(reply) == {"value"} or (set(reply) == {"raised"} and _is_raised(reply["raised"]))
+
+
 def _raised(info):
     """A SolutionRaised that is also an instance of the builtin type the solution raised."""
     if info["type"] == "MissingName":
@@ -258,7 +265,7 @@ class Worker:
 
         try:
             reply = wire.read_message(lambda n: self._read_exact(n, deadline, timeout), check_deadline)
-            if not (isinstance(reply, dict) and ("value" in reply or _is_raised(reply.get("raised")))):
+            if not _is_reply(reply):
                 raise wire.WireError(f"a reply of the wrong form ({type(reply).__name__})")
         except (wire.WireError, struct.error, UnicodeDecodeError, MemoryError) as e:
             self.close()

@@ -1,14 +1,17 @@
 """The engine against real misbehaving solutions (tests/misbehaving/), graded through the CLI on the
 probe kata (tests/engine_kata/): each status comes from a solution that really does the thing."""
 
+import json
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ENGINE_KATA, grade_json, run_graders
+from conftest import ENGINE_KATA, REPO, grade_json, run_graders
 
 MISBEHAVING = Path(__file__).resolve().parent / "misbehaving"
 
@@ -140,11 +143,12 @@ def test_oversized_return_is_refused_not_read(probe_root, tmp_path):
     assert echo["status"] == "failed" and "limit" in echo["message"], echo
 
 
-def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
-    """Two katas in one run: the first one's worker dies, the second still grades."""
+def with_a_second_kata(probe_root, first_solution):
+    """probe_root with solutions/probe.py = `first_solution` (text) and a second kata, probe_two (a copy
+    of probe), with a correct solution (and correct.py beside them): for a run that grades both, in that order."""
     (probe_root / "solutions").mkdir()
-    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "os_exit.py").read_text())
     (probe_root / "solutions" / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    (probe_root / "solutions" / "probe.py").write_text(first_solution)
     manifest = probe_root / "kata.yaml"
     text = manifest.read_text()
     manifest.write_text(text + text.split("katas:\n", 1)[1].replace("id: probe", "id: probe_two"))
@@ -152,10 +156,31 @@ def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
     for f in (probe_root / "katas" / "probe").glob("*.*"):
         (probe_root / "katas" / "probe_two" / f.name).write_text(f.read_text().replace("probe", "probe_two"))
     (probe_root / "solutions" / "probe_two.py").write_text((MISBEHAVING / "correct.py").read_text())
-    proc = run_graders("grade", "probe", "probe_two", "--results-dir", tmp_path / "results", root=probe_root)
+
+
+def grade_both(probe_root, results):
+    """Grade probe then probe_two in one run -> (the process, probe's JSON, probe_two's JSON)."""
+    proc = run_graders("grade", "probe", "probe_two", "--results-dir", results, root=probe_root)
+    return proc, *(json.loads((results / f"{k}.json").read_text()) for k in ("probe", "probe_two"))
+
+
+def test_one_kata_crashing_does_not_stop_the_next(probe_root, tmp_path):
+    """Two katas in one run: the first one's worker dies, the second still grades."""
+    with_a_second_kata(probe_root, (MISBEHAVING / "os_exit.py").read_text())
+    proc, first, second = grade_both(probe_root, tmp_path / "results")
     assert proc.returncode == 1
-    assert '"status": "error"' in (tmp_path / "results" / "probe.json").read_text()
-    assert '"status": "passed"' in (tmp_path / "results" / "probe_two.json").read_text()
+    assert first["status"] == "error" and second["status"] == "passed"
+
+
+def test_hidden_tests_that_do_not_run_are_that_katas_error_and_the_next_kata_grades(probe_root, tmp_path):
+    """A maintainer's bug (here a hidden test file that does not parse): the kata's JSON says so, the
+    run exits 1, and the next kata is graded."""
+    with_a_second_kata(probe_root, (MISBEHAVING / "correct.py").read_text())
+    (probe_root / "katas" / "probe" / "test_probe.py").write_text("def test_broken(:\n")
+    proc, first, second = grade_both(probe_root, tmp_path / "results")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert first["status"] == "error" and "bug in the grader" in first["message"], first
+    assert second["status"] == "passed"
 
 
 def test_worker_environment_is_isolated(tmp_path, monkeypatch):
@@ -167,3 +192,75 @@ def test_worker_environment_is_isolated(tmp_path, monkeypatch):
     result, _ = grade_json("probe", solution, ENGINE_KATA, tmp_path)
     assert next(t for t in result["tests"] if t["name"] == "test_add")["status"] == "passed"
     assert os.environ["KATA_GYM_SECRET"] == "do-not-leak"
+
+
+VALUE = '{"dict": [["value", %s]]}'  # the reply {"value": ...} as the worker encodes it
+HOSTILE_REPLIES = {
+    "an overflowing shape": VALUE % '{"array": [0, "<f8", [2**62, 2**62]]}',
+    "a shape past any C integer": VALUE % '{"array": [0, "<f8", [2**64]]}',
+    "an infinite handle": VALUE % '{"handle": [float("inf"), "Model"]}',
+    "a fractional handle": VALUE % '{"handle": [1.5, "Model"]}',
+    "a handle's type name of 10 MB": VALUE % '{"handle": [1, "M" * 10**7]}',
+    "nesting past the cap": VALUE % "nest(300)",
+    "a value and a forged exception": '{"dict": [["value", 1], ["raised", 7]]}',
+}
+
+
+def hostile(folder, reply, at_import):
+    """tests/misbehaving/forges_hostile_reply.py forging `reply`, beside correct.py, in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    source = (MISBEHAVING / "forges_hostile_reply.py").read_text()
+    solution = folder / "forges_hostile_reply.py"
+    solution.write_text(source.replace("@REPLY@", reply).replace("@AT_IMPORT@", str(at_import)))
+    return solution
+
+
+@pytest.mark.parametrize("what", HOSTILE_REPLIES)
+def test_a_hostile_reply_to_a_call_is_that_tests_error(what, tmp_path):
+    result, proc = grade_json("probe", hostile(tmp_path / "s", HOSTILE_REPLIES[what], False), ENGINE_KATA, tmp_path)
+    statuses = {t["name"]: t["status"] for t in result["tests"]}
+    assert statuses == {"test_echo_array": "error", "test_plain_data_round_trip": "error", "test_add": "passed",
+                        "test_rejects_non_positive": "passed", "test_add_arrays": "passed"}, result
+    assert "malformed reply" in result["tests"][0]["message"] and proc.returncode == 1
+
+
+@pytest.mark.parametrize("what", HOSTILE_REPLIES)
+def test_a_hostile_reply_at_import_is_the_katas_error_and_the_next_kata_grades(what, probe_root, tmp_path):
+    """The forged reply answers the import: the kata is `error` with its JSON written, exit code 1, and
+    the kata after it in the same run is still graded."""
+    with_a_second_kata(probe_root, hostile(tmp_path / "s", HOSTILE_REPLIES[what], True).read_text())
+    proc, first, second = grade_both(probe_root, tmp_path / "results")
+    assert proc.returncode == 1 and "bug in the grader" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert first["status"] == "error" and "malformed reply" in first["message"], first
+    assert second["status"] == "passed"
+
+
+
+JUDGE_WITH_PEAK = ("import sys; from graders.__main__ import main; code = main(sys.argv[1:]); "
+                   "print(*[l for l in open('/proc/self/status') if l.startswith('VmHWM')], file=sys.stderr); "
+                   "sys.exit(code)")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads the judge's peak from /proc")
+@pytest.mark.parametrize("mib", [64, 256])
+def test_a_huge_reply_costs_the_judge_a_small_multiple_of_its_size(mib, probe_root, tmp_path):
+    """A well-formed reply of `mib` MiB that test_add reports as wrong: the judge's own peak memory stays
+    a small multiple of the reply (it used to format the whole value: 5-6x, and 18-24 s for 256 MiB,
+    past the limit), and the test ends as failed, inside its time limit, with a bounded message."""
+    manifest = probe_root / "kata.yaml"
+    manifest.write_text(manifest.read_text().replace("memory_mb: 512", "memory_mb: 4096")
+                        .replace("timeout_s: 3\n", "timeout_s: 15\n")
+                        .replace("kata_timeout_s: 20", "kata_timeout_s: 90"))
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
+    solution = probe_root / "solutions" / "huge.py"
+    solution.write_text((MISBEHAVING / "returns_huge_bytes.py").read_text().replace("@MB@", str(mib)))
+    out = tmp_path / "r.json"
+    proc = subprocess.run([sys.executable, "-c", JUDGE_WITH_PEAK, "--root", probe_root, "grade", "probe",
+                           "--solution", solution, "--json", out, "--sandbox", "off"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    peak_mib = int(re.search(r"VmHWM:\s+(\d+) kB", proc.stderr)[1]) / 1024
+    add = next(t for t in json.loads(out.read_text())["tests"] if t["name"] == "test_add")
+    assert add["status"] == "failed" and len(add["message"]) < 1000, add
+    assert peak_mib < 4 * mib + 100, f"the judge peaked at {peak_mib:.0f} MiB for a {mib} MiB reply"

@@ -11,7 +11,9 @@ Framing on a pipe: 8-byte length of the JSON, the JSON, then per buffer an 8-byt
 """
 
 import json
+import math
 import os
+import reprlib
 import struct
 
 import numpy as np
@@ -19,6 +21,9 @@ import numpy as np
 MAX_MESSAGE_BYTES = 512 * 2**20  # a larger reply is refused, not read into the judge's memory
 MAX_TREE_BYTES = 32 * 2**20      # the JSON part: arrays travel as raw buffers, so real replies are small
 MAX_NODES = 1_000_000            # values built while decoding one message
+MAX_DEPTH = 100                  # containers nested in one another (real replies nest a few deep)
+MAX_DIMS = 64                    # NumPy's own limit on an array's dimensions
+MAX_NAME_CHARS = 1000            # a handle's type name (a class name)
 
 SAFE_DTYPES = {
     np.dtype(name).str: np.dtype(name)
@@ -110,47 +115,56 @@ def encode(value, to_handle=None):
 
 def decode(tree, buffers, check=None):
     """(JSON tree, list of bytes) -> value, building only plain types, ndarrays, Handles and Makes.
-    At most MAX_NODES values; `check()` is called every 10,000 (to stop a slow decode at a deadline)."""
+    At most MAX_NODES values nested at most MAX_DEPTH deep; anything else raises WireError (never
+    another exception). `check()` is called every 10,000 values (to stop a slow decode at a deadline)."""
     nodes = 0
 
-    def dec(v):
+    def dec(v, depth):
         nonlocal nodes
         nodes += 1
         if nodes > MAX_NODES:
             raise WireError(f"a message of more than {MAX_NODES:,} values")
+        if depth > MAX_DEPTH:
+            raise WireError(f"a value nested more than {MAX_DEPTH} deep")
         if check is not None and nodes % 10_000 == 0:
             check()
         if v is None or isinstance(v, (bool, int, float, str)):
             return v
         if not (isinstance(v, dict) and len(v) == 1):
-            raise WireError(f"malformed node {str(v)[:80]!r}")
+            raise WireError(f"malformed node {_clip(v)}")
         (kind, x), = v.items()
-        if kind == "list":
-            return [dec(i) for i in x]
-        if kind == "tuple":
-            return tuple(dec(i) for i in x)
+        if kind in ("list", "tuple"):
+            items = [dec(i, depth + 1) for i in _fields(x, kind)]
+            return items if kind == "list" else tuple(items)
         if kind == "dict":
-            return {_hashable(dec(k)): dec(i) for k, i in x}
+            pairs = [_fields(pair, "dict entry", 2) for pair in _fields(x, kind)]
+            return {_hashable(dec(k, depth + 1)): dec(i, depth + 1) for k, i in pairs}
         if kind == "bytes":
             return _buffer(buffers, x)
         if kind == "array":
-            index, dtype, shape = x
+            index, dtype, shape = _fields(x, kind, 3)
             return _array(_buffer(buffers, index), dtype, shape)
         if kind == "scalar":
-            index, dtype = x
+            index, dtype = _fields(x, kind, 2)
             return _array(_buffer(buffers, index), dtype, [])[()]
         if kind == "handle":
-            return Handle(int(x[0]), str(x[1]))
+            return _handle(*_fields(x, kind, 2))
         if kind == "make":
-            return Make(str(x[0]), *dec(x[1]), **dec(x[2]))
-        raise WireError(f"unknown kind {kind!r}")
+            factory, args, kwargs = _fields(x, kind, 3)
+            args, kwargs = dec(args, depth + 1), dec(kwargs, depth + 1)
+            if not (isinstance(factory, str) and isinstance(args, list) and isinstance(kwargs, dict)
+                    and all(isinstance(k, str) for k in kwargs)):
+                raise WireError("malformed make: expected [factory, list, dict of str keys]")
+            return Make(factory, *args, **kwargs)
+        raise WireError(f"unknown kind {_clip(kind)}")
 
     try:
-        return dec(tree)
+        return dec(tree, 0)
     except WireError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, RecursionError, AttributeError) as e:
-        raise WireError(f"malformed message: {type(e).__name__}: {e}") from None
+    except (TypeError, ValueError, KeyError, IndexError, RecursionError, AttributeError, OverflowError,
+            MemoryError) as e:
+        raise WireError(f"malformed message: {type(e).__name__}: {str(e)[:200]}") from None
 
 
 def write_message(fd, data):
@@ -216,21 +230,47 @@ def _as_plain_array(v):
     return arr
 
 
+def _fields(x, kind, count=None):
+    """A node's value: a JSON list (of `count` items when given)."""
+    if not isinstance(x, list) or (count is not None and len(x) != count):
+        raise WireError(f"malformed {kind}: expected a list{f' of {count} items' if count else ''}, got {_clip(x)}")
+    return x
+
+
+def _is_int(n):
+    return isinstance(n, int) and not isinstance(n, bool)
+
+
 def _buffer(buffers, index):
-    if not isinstance(index, int) or not 0 <= index < len(buffers):
+    if not _is_int(index) or not 0 <= index < len(buffers):
         raise WireError("bad buffer index")
     return buffers[index]
 
 
+def _handle(id, type_name):
+    if not (_is_int(id) and 0 < id < 2**63):
+        raise WireError(f"a handle id must be a positive int, got {_clip(id)}")
+    if not (isinstance(type_name, str) and len(type_name) <= MAX_NAME_CHARS):
+        raise WireError(f"a handle's type name must be a str of at most {MAX_NAME_CHARS} characters")
+    return Handle(id, type_name)
+
+
 def _array(buf, dtype, shape):
-    if dtype not in SAFE_DTYPES:
-        raise WireError(f"dtype {dtype!r} is not allowed")
-    if not (isinstance(shape, list) and all(isinstance(n, int) and n >= 0 for n in shape)):
-        raise WireError("bad array shape")
+    """An ndarray of a whitelisted dtype from a buffer that holds exactly shape's items."""
+    if not isinstance(dtype, str) or dtype not in SAFE_DTYPES:
+        raise WireError(f"dtype {_clip(dtype)} is not allowed")
+    if not (isinstance(shape, list) and len(shape) <= MAX_DIMS
+            and all(_is_int(n) and 0 <= n <= MAX_MESSAGE_BYTES for n in shape)):
+        raise WireError(f"bad array shape {_clip(shape)}")
     dt = SAFE_DTYPES[dtype]
-    if dt.itemsize * int(np.prod(shape, dtype=np.int64)) != len(buf):
+    if dt.itemsize * math.prod(shape) != len(buf):
         raise WireError("array size does not match its shape")
     return np.frombuffer(buf, dtype=dt).reshape(shape).copy()  # writable, owns its memory
+
+
+def _clip(value, limit=80):
+    """A short repr of a piece of a malformed message (which may be huge), for an error message."""
+    return reprlib.repr(value)[:limit]
 
 
 def _hashable(k):

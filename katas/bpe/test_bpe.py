@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import pytest
 
-from graders.check import classic_cause
+from graders.check import assert_ints, classic_cause, summary
 from graders.keys.bpe import reference as ref
 from graders.keys.bpe.corpus import english_like_text
 from graders.session import SolutionTimeout
@@ -57,7 +57,7 @@ def show(pair, merges=None):
     """A merge for a message: ('lo', 'w'), or (256, 97) = b'aa' + b'a' at byte level."""
     pair = tuple(pair) if isinstance(pair, list) else pair
     if merges is None or not all(isinstance(t, int) and 0 <= t < 256 + len(merges) for t in pair):
-        return repr(pair)
+        return summary(pair)
     vocab = {i: bytes([i]) for i in range(256)}
     for i, (a, b) in enumerate(merges):
         vocab[256 + i] = vocab[a] + vocab[b]
@@ -68,7 +68,7 @@ def assert_merges(got, expected, case, byte_level=False):
     """got == expected, merge by merge; the message names the first merge that differs."""
     if not isinstance(got, (list, tuple)):
         raise AssertionError(f"returned {type(got).__name__} for {case}; expected a list of (left, right) pairs")
-    got, expected = as_plain(got), as_plain(expected)
+    raw, (got, expected) = got, (as_plain(got), as_plain(expected))
     context = expected if byte_level else None
     for k, (g, e) in enumerate(zip(got, expected)):
         if g != e:
@@ -77,27 +77,31 @@ def assert_merges(got, expected, case, byte_level=False):
                                  f"expected {[tuple(p) for p in expected[:k + 3]]}...)")
     if len(got) != len(expected):
         if len(got) > len(expected):
-            extra = f"extra merges {[tuple(p) for p in got[len(expected):][:3]]}"
+            extra = f"extra merges {summary(got[len(expected):][:3])}"
         else:
             extra = f"missing merges {[tuple(p) for p in expected[len(got):][:3]]}"
         raise AssertionError(f"{len(got)} merges for {case}; expected {len(expected)} (the first "
                              f"{min(len(got), len(expected))} agree; {extra}...)")
+    if byte_level:
+        assert_ints(raw, case, "(int, int) pairs of token ids")
 
 
 def assert_same(got, expected, case):
     """Exact equality of a list of symbols / ids or a string."""
     if isinstance(expected, str):
         if got != expected:
-            raise AssertionError(f"returned {got!r} for {case}; expected {expected!r}")
+            raise AssertionError(f"returned {summary(got)} for {case}; expected {expected!r}")
         return
     if not isinstance(got, (list, tuple)):
         raise AssertionError(f"returned {type(got).__name__} for {case}; expected a list")
-    got = as_plain(got)
+    raw, got = got, as_plain(got)
     if got != expected:
         k = next((i for i, (g, e) in enumerate(zip(got, expected)) if g != e), min(len(got), len(expected)))
-        raise AssertionError(f"returned {got[:k + 4]!r}{'...' if len(got) > k + 4 else ''} for {case}; expected "
+        raise AssertionError(f"returned {summary(got[:k + 4])}{'...' if len(got) > k + 4 else ''} for {case}; expected "
                              f"{expected[:k + 4]!r}{'...' if len(expected) > k + 4 else ''} (first difference at "
                              f"index {k}; {len(got)} items, expected {len(expected)})")
+    if all(isinstance(e, int) for e in expected):
+        assert_ints(raw, case, "int token ids")
 
 
 # -- data -------------------------------------------------------------------------------------------

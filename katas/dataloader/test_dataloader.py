@@ -41,7 +41,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from graders.check import chi2_sf, classic_cause
+from graders.check import chi2_sf, classic_cause, summary
 from graders.session import SolutionOutOfMemory, SolutionTimeout
 
 # (n, world_size, batch_size): n divisible by world_size or not, samples per rank divisible by
@@ -98,12 +98,13 @@ def read_batches(batches, n, case, item_index=None):
     out = []
     for b, batch in enumerate(batches):
         if not isinstance(batch, list):
-            raise AssertionError(f"batch {b} is {type(batch).__name__} {batch!r:.80} for {case}; expected a list "
+            raise AssertionError(f"batch {b} is {summary(batch)} for {case}; expected a list "
                                  "of dataset items")
         indices = [item_index(item) for item in batch]
         for item, index in zip(batch, indices):
             if index is None or not 0 <= index < n:
-                raise AssertionError(f"batch {b} holds {item!r:.60}, which is not an item of the dataset, for {case}; "
+                raise AssertionError(f"batch {b} holds {summary(item)}, which is not an item of the dataset, "
+                                     f"for {case}; "
                                      "yield the items dataset[i], not the indices i")
         out.append(indices)
     return out
@@ -136,7 +137,8 @@ def assert_counts(runs, setup):
         got = [len(b) for b in batches]
         if got != sizes:
             raise AssertionError(
-                f"rank {rank} yielded {len(got)} batches of sizes {got} for {setup}; expected {len(sizes)} of sizes "
+                f"rank {rank} yielded {len(got)} batches of sizes {summary(got)} for {setup}; expected {len(sizes)} "
+                f"of sizes "
                 f"{sizes}: {setup.rule()} (batches per rank over all ranks: {yielded}; every rank must yield the "
                 "same number, or a distributed step hangs)")
         if length != len(sizes):
@@ -253,7 +255,8 @@ def test_one_unshuffled_rank_yields_the_dataset_in_order(solution, make):
             (_, batches), = run_epoch(solution, make, setup)
             expected = [[0, 1, 2], [3, 4, 5], [6, 7, 8]] + ([] if drop_last else [[9, 10]])
             if batches != expected:
-                raise AssertionError(f"the batches (as indices) are {batches} for {setup}; expected {expected}: "
+                raise AssertionError(f"the batches (as indices) are {summary(batches)} for {setup}; "
+                                     f"expected {expected}: "
                                      "without shuffling the order is 0, 1, ..., n-1 in every epoch")
 
 
@@ -278,8 +281,10 @@ def test_items_come_from_any_sequence(solution, make):
 
 
 def _exact_index(item, step):
-    """The index i of an item equal to step * i (a Python or NumPy number), else None."""
-    if isinstance(item, (bool, np.bool_)) or not isinstance(item, (int, float, np.integer, np.floating)):
+    """The index i of an item equal to step * i (a Python or NumPy number of step's kind: an int for an int
+    step), else None."""
+    kinds = (int, np.integer) if isinstance(step, int) else (int, float, np.integer, np.floating)
+    if isinstance(item, (bool, np.bool_)) or not isinstance(item, kinds):
         return None
     i = round(float(item) / step)
     return i if i * step == item else None
@@ -396,7 +401,8 @@ def test_order_ignores_the_global_random_state(solution, make):
         other = read_batches(list(fresh), 25, case)
         for what, got in (("iterating the loader again", again), ("a new loader", other)):
             if got != first:
-                raise AssertionError(f"the batches changed from {first} to {got} when the global np.random / random "
+                raise AssertionError(f"the batches changed from {summary(first)} to {summary(got)} when the "
+                                     f"global np.random / random "
                                      f"state was reseeded before {what}, for {case}; draw from your own generator "
                                      "seeded by (seed, epoch)")
 
@@ -509,7 +515,7 @@ def test_ten_million_samples_are_fetched_batch_by_batch(solution, make):
         for item in batch:
             if not (isinstance(item, np.ndarray) and item.shape == (512,) and 0 <= item[0] < BIG_N
                     and (item == item[0]).all()):
-                raise AssertionError(f"batch {b} holds {item!r:.60} for {case}; expected the dataset's items, "
+                raise AssertionError(f"batch {b} holds {summary(item)} for {case}; expected the dataset's items, "
                                      "(512,) int64 arrays")
             seen.add(int(item[0]))
     if len(seen) != 32:

@@ -35,7 +35,7 @@ import math
 import numpy as np
 import pytest
 
-from graders.check import assert_equal, assert_scalar_close, chi2_sf, classic_cause
+from graders.check import assert_equal, assert_scalar_close, chi2_sf, classic_cause, summary
 from graders.kataworker.toys.sampling import HashLM, ScriptedLM
 from graders.keys.sampling import reference as ref
 
@@ -50,7 +50,7 @@ def as_token(value, V, case):
     """A sampled token must be an int (Python or NumPy) in [0, V)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         kind = f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
-        raise AssertionError(f"sample returned {kind} ({value!r}) for {case}; expected an int token id "
+        raise AssertionError(f"sample returned {kind} ({summary(value)}) for {case}; expected an int token id "
                              "(see the dtype test)")
     if not 0 <= value < V:
         raise AssertionError(f"sample returned token {value} for {case}; expected a token id in [0, {V})")
@@ -282,7 +282,7 @@ def assert_value_error(call, case):
         result = call()
     except ValueError:
         return
-    raise AssertionError(f"returned {result!r} for {case}; expected ValueError")
+    raise AssertionError(f"returned {summary(result)} for {case}; expected ValueError")
 
 
 @pytest.mark.category("errors")
@@ -400,7 +400,7 @@ def check_beam(solution, remote_lm, lm, prefix, beam_width, max_new_tokens, expe
     if isinstance(tokens, np.ndarray):
         tokens = tokens.tolist()
     if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, (int, np.integer)) for t in tokens):
-        raise AssertionError(f"beam_search returned tokens {tokens!r} for {case}; expected a list of ints")
+        raise AssertionError(f"beam_search returned tokens {summary(tokens)} for {case}; expected a list of ints")
     tokens = [int(t) for t in tokens]
     if tokens != list(want_tokens):
         got = (f" (its score {new_token_score(lm, prefix, tokens):.6f})"
@@ -524,5 +524,5 @@ def test_prefix_is_not_modified(solution, make):
                              "(beam_width=2, max_new_tokens=3); build new lists for the hypotheses")
     expected = ref.beam_search(lm, prefix, 2, 3)
     if not (isinstance(out, (tuple, list)) and len(out) == 2 and [int(t) for t in out[0]] == expected[0]):
-        raise AssertionError(f"the prefix is intact but beam_search returned {out!r}; expected {expected} "
+        raise AssertionError(f"the prefix is intact but beam_search returned {summary(out)}; expected {expected} "
                              "(the values are wrong: see the correctness tests)")

@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from graders.check import (as_array, assert_close, assert_finite, assert_scalar_close, assert_shape,
-                           assert_unchanged, classic_causes)
+                           assert_unchanged, classic_causes, summary)
 from graders.keys.softmax import reference as ref
 
 PROB64 = dict(rtol=1e-10, atol=1e-14)    # probabilities and gradients, float64
@@ -154,7 +154,7 @@ def assert_value_error(call, case, causes=()):
             result = call()
     except ValueError:
         return
-    raise AssertionError(f"returned {result!r} for {case}; expected ValueError (label out of range)")
+    raise AssertionError(f"returned {summary(result)} for {case}; expected ValueError (label out of range)")
 
 
 # -- softmax and log_softmax -------------------------------------------------------------------------

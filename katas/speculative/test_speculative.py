@@ -35,7 +35,7 @@ expected counts.
 import numpy as np
 import pytest
 
-from graders.check import assert_equal, assert_unchanged, chi2_sf, classic_cause
+from graders.check import assert_equal, assert_unchanged, chi2_sf, classic_cause, summary
 from graders.kataworker.toys.speculative import ToyDraft, ToyTarget
 
 ALPHA = 1e-7  # per chi-square check; 10 checks in the kata -> a correct solution fails < 1e-6 of grades
@@ -79,7 +79,7 @@ def as_token(t, V, case):
     if isinstance(t, np.ndarray) and t.shape == () and t.dtype.kind in "iu":
         t = t[()]
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)):
-        raise AssertionError(f"a token of type {type(t).__name__} ({t!r}) for {case}; expected an int")
+        raise AssertionError(f"a token of type {type(t).__name__} ({summary(t)}) for {case}; expected an int")
     if not 0 <= t < V:
         raise AssertionError(f"token {int(t)} for {case}; expected a token in [0, {V})")
     return int(t)
@@ -92,11 +92,11 @@ def new_tokens(out, prefix, k, case, V=3):
                              "then the tokens produced")
     tokens = [as_token(t, V, case) for t in out]
     if tokens[:len(prefix)] != list(prefix):
-        raise AssertionError(f"returned {tokens} for {case}; expected a list that starts with the prefix "
+        raise AssertionError(f"returned {summary(tokens)} for {case}; expected a list that starts with the prefix "
                              f"{list(prefix)}, then the new tokens")
     new = tokens[len(prefix):]
     if not 1 <= len(new) <= k + 1:
-        raise AssertionError(f"returned {len(new)} new tokens ({tokens}) for {case}; a step with k={k} "
+        raise AssertionError(f"returned {len(new)} new tokens ({summary(tokens)}) for {case}; a step with k={k} "
                              f"produces 1 to {k + 1} tokens (accepted drafts, then one residual or bonus token)")
     return tuple(new)
 
@@ -359,7 +359,8 @@ def test_residual_with_one_token_left(solution, make):
     case = f"p_target {p_target.tolist()}, p_draft {p_draft.tolist()} (residual [0, 0, 0.25]), seed 91"
     got = residual_samples(solution, p_target, p_draft, 20, 91, make, case)
     if set(got) != {2}:
-        raise AssertionError(f"sampled {got} for {case}; only token 2 has residual mass, so every sample must be 2")
+        raise AssertionError(f"sampled {summary(got)} for {case}; only token 2 has residual mass, so every sample "
+                             "must be 2")
 
 
 @pytest.mark.category("statistics")

@@ -45,7 +45,7 @@ import math
 import numpy as np
 import pytest
 
-from graders.check import as_array, assert_equal, assert_shape, chi2_sf
+from graders.check import as_array, assert_equal, assert_shape, chi2_sf, summary
 from graders.session import SolutionRaised
 
 TOYS = "toys.tiny_transformer"
@@ -354,7 +354,8 @@ def test_train_step_returns_a_python_float(solution, make):
         raise AssertionError(f"train_step returned a tensor or array (shape {loss.shape}, dtype {loss.dtype}); "
                              "expected a Python float: return loss.item() (a tensor keeps the whole graph alive)")
     if isinstance(loss, bool) or not isinstance(loss, (float, np.floating)):
-        raise AssertionError(f"train_step returned {type(loss).__name__} ({loss!r}); expected a float (loss.item())")
+        raise AssertionError(f"train_step returned {type(loss).__name__} ({summary(loss)}); expected a float "
+                             "(loss.item())")
 
 
 @pytest.mark.category("correctness")
