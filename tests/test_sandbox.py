@@ -27,7 +27,8 @@ needs_sandbox = pytest.mark.skipif(not SANDBOXED and SANDBOX_MODE != "require", 
 
 
 def attack(name, folder, **values):
-    """tests/misbehaving/<name>.py with its @KEY@ placeholders filled, beside correct.py, in `folder`."""
+    """tests/misbehaving/<name>.py with its @KEY@ placeholders filled, beside correct.py, in `folder`
+    (a probe root's solutions/ folder, whose sibling *.py files the sandbox shows)."""
     folder.mkdir(parents=True, exist_ok=True)
     source = (MISBEHAVING / f"{name}.py").read_text()
     for key, value in values.items():
@@ -109,7 +110,7 @@ def test_without_the_sandbox_the_report_and_json_say_so(probe_root, tmp_path):
 
 @needs_sandbox
 def test_the_answer_key_and_the_hidden_tests_are_out_of_reach(probe_root, tmp_path):
-    solution = attack("reads_answer_key", tmp_path / "s", REPO=REPO)
+    solution = attack("reads_answer_key", probe_root / "solutions", REPO=REPO)
     result, _, _ = grade(solution, probe_root, tmp_path / "r.json")
     add = named(result, "test_add")
     assert add["status"] == "failed" and add["message"].startswith("returned [] for 2 + 3"), add
@@ -117,15 +118,15 @@ def test_the_answer_key_and_the_hidden_tests_are_out_of_reach(probe_root, tmp_pa
 
 @needs_sandbox
 def test_the_judges_files_cannot_be_changed(probe_root, tmp_path):
+    solution = attack("rewrites_the_judge", probe_root / "solutions", ROOT=probe_root)
     before = tree_digest(probe_root)
-    solution = attack("rewrites_the_judge", tmp_path / "s", ROOT=probe_root)
     result, _, _ = grade(solution, probe_root, tmp_path / "r.json")
     assert result["status"] == "failed" and named(result, "test_add")["status"] == "failed"
     assert tree_digest(probe_root) == before
 
 
 def test_without_the_sandbox_a_changed_grader_refuses_the_result(probe_root, tmp_path):
-    solution = attack("rewrites_the_judge", tmp_path / "s", ROOT=probe_root)
+    solution = attack("rewrites_the_judge", probe_root / "solutions", ROOT=probe_root)
     result, _, _ = grade(solution, probe_root, tmp_path / "r.json", mode="off")
     assert result["status"] == "error" and "changed the grader's files" in result["message"]
     assert (probe_root / "conftest.py").is_file()  # written, but never run: --noconftest
@@ -134,7 +135,7 @@ def test_without_the_sandbox_a_changed_grader_refuses_the_result(probe_root, tmp
 @needs_sandbox
 def test_nothing_the_solution_started_outlives_the_grade(probe_root, tmp_path):
     out = tmp_path / "r.json"
-    solution = attack("daemon_rewrites_result", tmp_path / "s", RESULT=out)
+    solution = attack("daemon_rewrites_result", probe_root / "solutions", RESULT=out)
     result, _, _ = grade(solution, probe_root, out)
     written = out.read_text()
     assert result["status"] == "passed"
@@ -147,13 +148,13 @@ def test_nothing_the_solution_started_outlives_the_grade(probe_root, tmp_path):
 def test_signals_cannot_reach_the_judge(probe_root, tmp_path):
     """Inside the sandbox the parent is the PID namespace's init, which ignores them."""
     out = tmp_path / "r.json"
-    result, proc, elapsed = grade(attack("signals_the_judge", tmp_path / "s"), probe_root, out)
+    result, proc, elapsed = grade(attack("signals_the_judge", probe_root / "solutions"), probe_root, out)
     assert result["status"] == "passed" and proc.returncode == 0 and elapsed < 20
 
 
 @needs_sandbox
 def test_secrets_and_the_network_are_out_of_reach(probe_root, tmp_path, listener):
-    solution = attack("steals_secrets", tmp_path / "s")
+    solution = attack("steals_secrets", probe_root / "solutions")
     (probe_root / "katas" / "probe" / "test_probe.py").write_text(
         (probe_root / "katas" / "probe" / "test_probe.py").read_text().replace(
             "solution.add(2, 3), 5, \"2 + 3\"", f"solution.add({listener}, {listener + 1}), 5, \"2 + 3\""))
@@ -166,7 +167,7 @@ def test_secrets_and_the_network_are_out_of_reach(probe_root, tmp_path, listener
 def test_a_child_holding_the_output_pipe_cannot_hang_the_judge(probe_root, tmp_path, mode):
     if mode == "require" and not SANDBOXED and SANDBOX_MODE != "require":
         pytest.skip("no bubblewrap sandbox here")
-    solution = attack("holds_output_pipe", tmp_path / "s")
+    solution = attack("holds_output_pipe", probe_root / "solutions")
     result, _, elapsed = grade(solution, probe_root, tmp_path / "r.json", mode=mode)
     statuses = {t["name"]: t["status"] for t in result["tests"]}
     assert statuses["test_echo_array"] == "timeout" and statuses["test_add"] == "passed", statuses
@@ -179,7 +180,7 @@ def test_a_child_holding_the_output_pipe_cannot_hang_the_judge(probe_root, tmp_p
 def test_forged_replies_are_the_solutions_error(probe_root, tmp_path, mode, name):
     if mode == "require" and not SANDBOXED and SANDBOX_MODE != "require":
         pytest.skip("no bubblewrap sandbox here")
-    result, _, elapsed = grade(attack(name, tmp_path / "s"), probe_root, tmp_path / "r.json", mode=mode)
+    result, _, elapsed = grade(attack(name, probe_root / "solutions"), probe_root, tmp_path / "r.json", mode=mode)
     echo = named(result, "test_echo_array")
     assert result["status"] == "error" and echo["status"] == "error", result
     assert "malformed reply" in echo["message"]
@@ -189,7 +190,7 @@ def test_forged_replies_are_the_solutions_error(probe_root, tmp_path, mode, name
 
 
 def test_escape_sequences_never_reach_the_terminal(probe_root, tmp_path):
-    result, proc, _ = grade(attack("paints_the_terminal", tmp_path / "s"), probe_root, tmp_path / "r.json", mode="auto")
+    result, proc, _ = grade(attack("paints_the_terminal", probe_root / "solutions"), probe_root, tmp_path / "r.json", mode="auto")
     assert named(result, "test_rejects_non_positive")["status"] == "failed"
     assert "\x1b" not in proc.stdout and "\x1b" not in json.dumps(result)
     assert re.search(r"FAIL\s+errors\s+test_rejects_non_positive", proc.stdout)
@@ -197,7 +198,7 @@ def test_escape_sequences_never_reach_the_terminal(probe_root, tmp_path):
 
 @needs_sandbox
 def test_a_fork_bomb_is_capped(probe_root, tmp_path):
-    result, _, elapsed = grade(attack("fork_bomb", tmp_path / "s"), probe_root, tmp_path / "r.json")
+    result, _, elapsed = grade(attack("fork_bomb", probe_root / "solutions"), probe_root, tmp_path / "r.json")
     add = named(result, "test_add")
     started = int(re.match(r"returned (\d+) for 2 \+ 3", add["message"])[1])
     assert started < MAX_PIDS, add
