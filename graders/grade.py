@@ -132,7 +132,7 @@ def forbidden_uses(reported, forbidden):
             sentence = (f"importing `{name}` at run time (by a name the static check cannot read) uses {rule}, "
                         "which this kata forbids")
         else:
-            sentence = f"calling `{rule}` at run time (reached by a name the static check cannot read) uses {rule}, which this kata forbids"
+            sentence = f"`{rule}` called at run time (reached by a name the static check cannot read), which this kata forbids"
         if sentence not in uses:
             uses.append(sentence)
     return uses

@@ -61,7 +61,8 @@ class Sandbox:
         fix = f" Fix: {self.fix}" if self.fix else ""
         return (f"no sandbox: {self.reason}. The solution ran as you, with your files and network: a separate "
                 f"process catches mistakes (hangs, crashes, memory), not a solution that attacks the grader, and the "
-                f"forbidden imports were checked from the text only.{fix}")
+                f"from-scratch rule was checked from the text only (and by a hook in the solution's own process, which "
+                f"it can undo): the forbidden packages were there to import.{fix}")
 
     def wrap(self, argv, view_dir, worker_package, hidden=(), empty_file=None):
         """The command that runs `argv` in the sandbox, with `worker_package` (kataworker/) at
@@ -212,6 +213,12 @@ class Cgroup:
         text = _read(self.dirs["memory"] / name) if "memory" in self.dirs else None
         found = re.search(r"^oom_kill (\d+)", text or "", re.M)
         return int(found[1]) if found else 0
+
+    def memory_bytes(self):
+        """The memory the sandbox holds now (its processes, its /tmp, the page cache it caused); None if unknown."""
+        name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
+        text = _read(self.dirs["memory"] / name) if "memory" in self.dirs else None
+        return int(text) if text and text.isdigit() else None
 
     def cpu_seconds(self):
         """User + system CPU time of every process the sandbox ran, exited ones included; None if unknown."""
