@@ -16,6 +16,7 @@ from graders.static_check import check_source
 
 KATA_STATUSES = ("passed", "failed", "error", "timeout", "memory", "disallowed", "not_attempted")
 SEVERITY = ("timeout", "memory", "error")  # the first present among the tests names the kata's status
+SOLUTIONS_FOLDER = "solutions"  # a solution in a folder so named may import the *.py files beside it
 
 
 class GraderError(Exception):
@@ -85,7 +86,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
         raise ValueError("grade() needs a spawner (graders.session.Spawner) or a backend")
     guarded = sandbox is not None and not sandbox.enabled  # unsandboxed: the solution could rewrite the judge
     before = judge_fingerprint(paths, kata.id) if guarded else None
-    in_solutions = solution_path.resolve().parent == paths.solution(kata.id).resolve().parent
+    in_solutions = solution_path.resolve().parent.name == SOLUTIONS_FOLDER  # its sibling *.py are shown too
     backend = backend or Worker(solution_path, kata.memory_mb, spawner, forbidden=kata.forbidden, siblings=in_solutions)
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of

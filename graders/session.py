@@ -429,6 +429,10 @@ class SolutionProxy:
     def _release(self):
         self._worker.release(self._deadline())
 
+    def _make(self, factory, *args, **kwargs):
+        """Build a trusted helper object (`toys.KATA:Name`, an rng) in the worker -> RemoteObject."""
+        return self._request({"op": "build", "make": wire.Make(factory, *_unwrap(list(args)), **_unwrap(kwargs))})
+
     def cpu_clock(self):
         """`with solution.cpu_clock() as clock: solution.f(...)`, then `clock.seconds`: the CPU time of
         every process of the solution's sandbox during the block (children, even unreaped ones,
@@ -454,10 +458,6 @@ class CpuClock:
                 raise SolutionCrashed("the solution's process was replaced while its CPU time was measured")
             self.seconds = now - self._started
         return False
-
-    def _make(self, factory, *args, **kwargs):
-        """Build a trusted helper object (`toys.KATA:Name`, an rng) in the worker -> RemoteObject."""
-        return self._request({"op": "build", "make": wire.Make(factory, *_unwrap(list(args)), **_unwrap(kwargs))})
 
 
 class _RemoteCallable:

@@ -290,7 +290,9 @@ def test_a_forbidden_subpackage_of_an_allowed_package_is_disallowed(probe_root, 
 
 @needs_sandbox
 def test_without_its_guard_the_forbidden_package_is_simply_not_there(probe_root, tmp_path):
-    """The import hook is a courtesy (it says why); what holds is that torch's files are absent."""
+    """The import hook is a courtesy (it says why); what holds is that torch's files are absent.
+    (Room enough to import torch, were it there.)"""
+    set_kata(probe_root, timeout_s=120, kata_timeout_s=240, memory_mb=4096)
     result, _, _ = grade(attack("removes_the_guard", probe_root / "solutions"), probe_root, tmp_path / "r.json")
     add = named(result, "test_add")
     assert add["status"] == "failed" and add["message"].startswith("returned [] for 2 + 3"), add

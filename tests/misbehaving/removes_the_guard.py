@@ -6,7 +6,7 @@ from correct import check_positive, echo  # noqa: F401
 
 
 def add(a, b):
-    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__.startswith(("_frozen_importlib", "importlib"))]
+    sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__module__", "").startswith(("_frozen_importlib", "importlib"))]
     name = "to" + "rch"
     for cached in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
         del sys.modules[cached]
