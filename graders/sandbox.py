@@ -14,7 +14,7 @@ caps the processes, the memory of the sandbox as a whole (its /tmp included) and
 """
 
 import functools
-import glob
+import importlib.machinery
 import os
 import re
 import shutil
@@ -33,9 +33,7 @@ APPARMOR_SYSCTL = "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
 CGROUP_V2 = Path("/sys/fs/cgroup")
 CGROUP_V1 = {"pids": Path("/sys/fs/cgroup/pids"), "memory": Path("/sys/fs/cgroup/memory"),
              "cpu": Path("/sys/fs/cgroup/cpuacct")}
-# Other Pythons' packages the sandbox's /usr shows, searched too for forbidden packages
-OTHER_PACKAGE_DIRS = ("/usr/lib/python3/dist-packages", "/usr/lib/python3*/site-packages",
-                      "/usr/local/lib/python3*/dist-packages", "/usr/local/lib/python3*/site-packages")
+OTHER_PYTHONS = ("/usr/lib", "/usr/local/lib")  # their python3*/{dist,site}-packages: searched too for forbidden packages
 
 
 class SandboxUnavailable(Exception):
@@ -120,6 +118,13 @@ def _probe():
     return Sandbox(False, f"bwrap cannot create namespaces here ({error})", fix)
 
 
+def _listdir(path):
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
+
+
 def _has_memory_cgroup():
     return (CGROUP_V2 / "cgroup.controllers").is_file() or (CGROUP_V1["memory"] / "cgroup.procs").is_file()
 
@@ -158,7 +163,8 @@ def hidden_paths(forbidden):
     folders under /usr: the sandbox shows them empty. A rule naming an attribute
     ("scipy.special.softmax") hides nothing here: the worker's guard handles it. Files only, nothing imported."""
     roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    roots |= {d for pattern in OTHER_PACKAGE_DIRS for d in glob.glob(pattern)}
+    roots |= {os.path.join(lib, name, packages) for lib in OTHER_PYTHONS for name in _listdir(lib)
+              if name.startswith("python3") for packages in ("dist-packages", "site-packages")}
     found = set()
     for rule in forbidden:
         for root in roots:
@@ -169,13 +175,11 @@ def hidden_paths(forbidden):
 def _module_files(root, parts):
     """`parts` (a dotted module name) as files under `root`: its package directory, or its module
     files (x.py, x.cpython-311-...so); none when the name is an attribute or absent."""
-    folder = root.joinpath(*parts[:-1])
-    if not folder.is_dir():
-        return []
-    if (folder / parts[-1]).is_dir():
-        return [str(folder / parts[-1])]
-    module = re.compile(re.escape(parts[-1]) + r"(\.[^.]+)?\.(py|pyc|so|pyd)$")
-    return [str(f) for f in folder.iterdir() if module.match(f.name) and f.is_file()]
+    path = root.joinpath(*parts)
+    if path.is_dir():
+        return [str(path)]
+    names = [path.name + suffix for suffix in (".py", ".pyc", *importlib.machinery.EXTENSION_SUFFIXES)]
+    return [str(path.with_name(name)) for name in names if path.with_name(name).is_file()]
 
 
 class Cgroup:
@@ -290,8 +294,8 @@ def tree_cpu_seconds(pid):
         fields = stat.rsplit(")", 1)[-1].split()  # after "pid (comm)": state is fields[0]
         utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
         threads_ns = 0
-        for task in glob.glob(f"/proc/{pid}/task/*"):
-            threads_ns += int((_read(f"{task}/schedstat") or "0").split()[0])
-            pending += [int(c) for c in (_read(f"{task}/children") or "").split()]
+        for task in _listdir(f"/proc/{pid}/task"):
+            threads_ns += int((_read(f"/proc/{pid}/task/{task}/schedstat") or "0").split()[0])
+            pending += [int(c) for c in (_read(f"/proc/{pid}/task/{task}/children") or "").split()]
         total += max(threads_ns * 1e-9, (utime + stime) / tick) + (cutime + cstime) / tick
     return total
