@@ -6,7 +6,6 @@ must refuse a result whose grader files changed, and must say plainly that it is
 CI has bubblewrap (SANDBOX_MODE is "require" there): no sandbox test is skipped on CI.
 """
 
-import ctypes
 import hashlib
 import json
 import os
@@ -352,6 +351,15 @@ def test_what_the_solution_writes_to_tmp_counts_against_its_memory(tmp_path):
     finally:
         worker.close()
     assert grown >= 48 * 2**20, grown
+
+
+def test_a_sandbox_without_a_cgroup_says_what_it_cannot_cap():
+    from graders.sandbox import Sandbox
+
+    assert Sandbox(True, bwrap="bwrap", cgroup=True).note() == ""
+    note = Sandbox(True, bwrap="bwrap", cgroup=False).note()
+    assert "memory_mb caps each of the solution's processes, not the sandbox as a whole" in note
+
 
 
 # -- what the sandbox shows (class 6) -------------------------------------------------------------
