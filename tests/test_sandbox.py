@@ -11,10 +11,10 @@ import json
 import os
 import platform
 import re
-import subprocess
-import sys
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
