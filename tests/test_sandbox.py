@@ -2,6 +2,8 @@
 kata with a secret in the judge's environment and a listener on localhost. Under the sandbox each
 must fail to pass and fail to hurt the judge; without it, the judge must still never crash or hang,
 must refuse a result whose grader files changed, and must say plainly that it is unsandboxed.
+Issue 16's attacks (the from-scratch rule, memory as a whole, the sandbox's view, CPU time) also
+grade real katas (attention, bpe) from the repository.
 
 CI has bubblewrap (SANDBOX_MODE is "require" there): no sandbox test is skipped on CI.
 """
