@@ -17,6 +17,7 @@ from graders.static_check import check_source
 
 KATA_STATUSES = ("passed", "failed", "error", "timeout", "memory", "disallowed", "not_attempted")
 SEVERITY = ("timeout", "memory", "error")  # the first present among the tests names the kata's status
+SOLUTIONS_FOLDER = "solutions"  # a solution in a folder so named may import the *.py files beside it
 
 
 class GraderError(Exception):
@@ -87,7 +88,8 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
         raise ValueError("grade() needs a spawner (graders.session.Spawner) or a backend")
     guarded = sandbox is not None and not sandbox.enabled  # unsandboxed: the solution could rewrite the judge
     before = judge_fingerprint(paths, kata.id) if guarded else None
-    backend = backend or Worker(solution_path, kata.memory_mb, spawner)
+    in_solutions = solution_path.resolve().parent.name == SOLUTIONS_FOLDER  # its sibling *.py are shown too
+    backend = backend or Worker(solution_path, kata.memory_mb, spawner, forbidden=kata.forbidden, siblings=in_solutions)
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
 
@@ -104,10 +106,17 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     if exit_code not in (0, 1) or not plugin.results:
         raise GraderError(f"the hidden tests of {kata.id} did not run (pytest exit code {exit_code}); "
                           "this is a bug in the grader, not in your solution")
+    used = forbidden_uses(backend.reports(), kata.forbidden)
+    if used:
+        return finish("disallowed", plugin.results, "\n".join(f"{solution_path}: {u}" for u in used), printed)
     if plugin.load_problem is not None:
         status, message = status_of(plugin.load_problem)
         status = status if status in ("timeout", "memory") else "error"
         return finish(status, plugin.results, f"importing the solution failed: {message}", printed)
+    kills = getattr(backend, "memory_kills", 0)
+    if kills and kata_status(plugin.results) in ("passed", "failed"):
+        return finish("memory", plugin.results, f"the solution's processes and files went over the kata's {kata.memory_mb} MB "
+                      f"together: the sandbox's memory cap killed {kills} of its processes", printed)
     return finish(kata_status(plugin.results), plugin.results, printed=printed)
 
 
@@ -116,6 +125,27 @@ def grader_failure(kata, error, sandbox):
     the run still writes its JSON, exits 1 and grades the katas after it."""
     return KataResult(kata.id, "error", 0, 0, 0.0, message=printable(str(error)), sandbox=sandbox.enabled,
                       sandbox_note=sandbox.note())
+
+
+def forbidden_uses(reported, forbidden):
+    """The worker's reports (`kind<TAB>name<TAB>rule` lines, written the moment the solution used a
+    forbidden import or call) -> one sentence per distinct use of one of the kata's rules. Written by
+    the solution's process, so the judge keeps only lines that name a rule of this kata; anything
+    else on the report pipe is itself a sign of tampering."""
+    uses = []
+    for line in reported.decode(errors="replace").splitlines():
+        kind, _, rest = line.partition("\t")
+        name, _, rule = rest.partition("\t")
+        if rule not in forbidden or not (name == rule or name.startswith(rule + ".")):
+            sentence = "something in the solution wrote to the grader's report pipe"
+        elif kind == "import":
+            sentence = (f"importing `{name}` at run time (by a name the static check cannot read) uses {rule}, "
+                        "which this kata forbids")
+        else:
+            sentence = f"`{rule}` called at run time (reached by a name the static check cannot read), which this kata forbids"
+        if sentence not in uses:
+            uses.append(sentence)
+    return uses
 
 
 def syntax_error_message(path, error):

@@ -11,11 +11,14 @@ What the solution raises comes back as a `SolutionRaised` (mirroring the builtin
 import builtins
 import ctypes
 import os
+import platform
 import selectors
+import shutil
 import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -29,6 +32,10 @@ BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker
 OUTPUT_KEPT_BYTES = 4096
 PRINTED_LINES = 5        # of what the solution printed, shown with a timeout or a crash
 PR_SET_PDEATHSIG = 1     # prctl(2): the signal a process gets when its parent dies
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}  # keyctl(2)'s number; elsewhere the sandbox keeps the judge's keyring
+KEYCTL_JOIN_SESSION_KEYRING = 1  # keyctl(2) with a NULL name: join a new anonymous session keyring
+SIBLING_MAX_BYTES = 2**20  # a sibling file of solutions/ larger than this is not copied in
+REPORT_KEPT_BYTES = 4096
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -100,47 +107,99 @@ def _raised(info):
 
 class WorkerProcess:
     """A spawned worker, in the OS sandbox when `sandbox.enabled`: NumPy imported, waiting for its
-    first request, with `solution_dir` readable (read-only, at sandbox.SOLUTION_MOUNT inside).
-    Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept."""
+    first request. Its private folder holds the solution's copy (`show`), mounted read-only at
+    sandbox.SOLUTION_MOUNT inside; `hidden` are the forbidden packages' paths the sandbox shows empty.
+    Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept. The worker
+    reports a forbidden call on `report_fd` (read by `reports`)."""
 
-    def __init__(self, sandbox, solution_dir):
-        self.sandbox, self.solution_dir = sandbox, Path(solution_dir)
+    def __init__(self, sandbox, hidden=()):
+        self.sandbox, self.hidden = sandbox, tuple(hidden)
+        self.private = Path(tempfile.mkdtemp(prefix="kata-worker-"))
+        self.view = self.private / "solution"
+        self.view.mkdir()
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         self.output_r, output_w = os.pipe()
+        self.report_r, self.report_fd = os.pipe()
+        os.set_blocking(self.report_r, False)
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
                    PYTHONDONTWRITEBYTECODE="1")
+        self.cgroup = None
         if sandbox.enabled:
             python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r), str(reply_w)]
-            argv = sandbox.wrap(python, self.solution_dir, WORKER_ROOT / "kataworker")
-            self.cgroup = sandbox_mod.pids_cgroup(f"kata-gym-{os.getpid()}-{request_r}-{time.monotonic_ns()}")
+            empty = self.private / "empty"
+            empty.touch()
+            argv = sandbox.wrap(python, self.view, WORKER_ROOT / "kataworker", hidden=self.hidden, empty_file=empty)
+            self.cgroup = sandbox_mod.make_cgroup(f"kata-gym-{os.getpid()}-{request_r}-{time.monotonic_ns()}")
         else:
             argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w)]
-            self.cgroup = None
         self.popen = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w, pass_fds=(request_r, reply_w),
-            env=env, start_new_session=True, preexec_fn=self._in_child,
+            argv, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
+            pass_fds=(request_r, reply_w, self.report_fd), env=env, start_new_session=True, preexec_fn=self._in_child,
         )
-        for fd in (request_r, reply_w, output_w):
+        for fd in (request_r, reply_w, output_w, self.report_fd):
             os.close(fd)
         self.output, self.output_total, self.tail = bytearray(), 0, b""
+        self.reported, self.memory_kills = b"", 0
         self._lock, self._stop = threading.Lock(), threading.Event()
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
 
     def _in_child(self):
-        """Between fork and exec: die with the judge (whatever kills it), and join the pids cgroup."""
+        """Between fork and exec: die with the judge (whatever kills it), join the cgroup, and leave
+        the judge's session keyring for a new empty one."""
         if sys.platform.startswith("linux"):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if platform.machine() in SYS_KEYCTL:
+                libc.syscall(SYS_KEYCTL[platform.machine()], KEYCTL_JOIN_SESSION_KEYRING, None)
         if self.cgroup is not None:
-            (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
+            for procs in self.cgroup.procs:
+                procs.write_text(str(os.getpid()))
+
+    def show(self, solution_path, siblings):
+        """Make the solution file, and with `siblings` the other *.py files of its folder, the only
+        files of the private folder the worker sees (copied, so nothing else of the host is visible)."""
+        solution_path = Path(solution_path)
+        wanted = sorted(solution_path.parent.glob("*.py")) if siblings else [solution_path]
+        for old in self.view.iterdir():
+            old.unlink()
+        for f in wanted:
+            if f == solution_path or (f.is_file() and not f.is_symlink() and f.stat().st_size <= SIBLING_MAX_BYTES):
+                shutil.copyfile(f, self.view / f.name)
 
     def path_inside(self, solution_path):
         """The solution file's path as the worker sees it."""
         if self.sandbox.enabled:
             return f"{sandbox_mod.SOLUTION_MOUNT}/{Path(solution_path).name}"
-        return str(solution_path)
+        return str(self.view / Path(solution_path).name)
+
+    def limit_memory(self, memory_mb):
+        """Cap the sandbox as a whole at `memory_mb` (its processes and /tmp) -> whether a cap was set."""
+        return self.cgroup is not None and self.cgroup.limit_memory(memory_mb * 2**20)
+
+    def cpu_seconds(self):
+        """CPU time of every process the worker started, read by the judge: the cgroup's count, else
+        the live process tree's from /proc (plus what its processes reaped)."""
+        if self.cgroup is not None:
+            seconds = self.cgroup.cpu_seconds()
+            if seconds is not None:
+                return seconds
+        return sandbox_mod.tree_cpu_seconds(self.popen.pid)
+
+    def reports(self):
+        """What the worker reported on its report pipe (forbidden calls), as bytes: read by the judge
+        at any time; a solution that closes or fills the pipe cannot unsay what was written."""
+        while len(self.reported) < REPORT_KEPT_BYTES:
+            try:
+                chunk = os.read(self.report_r, REPORT_KEPT_BYTES)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            self.reported += chunk
+        return self.reported
 
     def kill(self):
         """Kill the worker and everything it started: the sandbox's PID namespace dies with bwrap;
@@ -150,12 +209,15 @@ class WorkerProcess:
         except ProcessLookupError:
             pass
         self.popen.wait()
+        self.reports()
         self._stop.set()  # the drainer never blocks: a process that escaped may hold the pipe open
         self._drainer.join(timeout=1.0)
-        for fd in (self.request_w, self.reply_r, self.output_r):
+        for fd in (self.request_w, self.reply_r, self.output_r, self.report_r):
             os.close(fd)
         if self.cgroup is not None:
-            sandbox_mod.remove_cgroup(self.cgroup)
+            self.memory_kills = self.cgroup.memory_kills()
+            self.cgroup.remove()
+        shutil.rmtree(self.private, ignore_errors=True)
 
     def _drain(self):
         with selectors.DefaultSelector() as sel:
@@ -175,19 +237,21 @@ class WorkerProcess:
 class Spawner:
     """Starts WorkerProcesses in `sandbox`, keeping one warm, so that in a run of several grades
     (several katas, the bank, the benchmark) each worker starts without waiting for Python and NumPy
-    to import. A warm process serves only a solution from the folder it was started for."""
+    to import. A warm process serves any solution (its copy is made when it is taken) of a kata
+    whose forbidden packages are the ones it was started without (`hidden`)."""
 
     def __init__(self, sandbox, warm=True):
         self.sandbox, self.warm = sandbox, warm
         self.spare = None
 
-    def take(self, solution_dir):
-        solution_dir = Path(solution_dir)
-        process = self.spare if self.spare is not None and self.spare.solution_dir == solution_dir else None
+    def take(self, forbidden=()):
+        """A started worker for a kata that forbids `forbidden` (rules as in kata.yaml)."""
+        hidden = sandbox_mod.hidden_paths(tuple(forbidden)) if self.sandbox.enabled else ()
+        process = self.spare if self.spare is not None and self.spare.hidden == hidden else None
         if process is None:
             self.close()
-            process = WorkerProcess(self.sandbox, solution_dir)
-        self.spare = WorkerProcess(self.sandbox, solution_dir) if self.warm else None
+            process = WorkerProcess(self.sandbox, hidden)
+        self.spare = WorkerProcess(self.sandbox, hidden) if self.warm else None
         return process
 
     def close(self):
@@ -200,20 +264,36 @@ class Worker:
     """The solution's side of one kata: a WorkerProcess that has imported the solution file, under
     a memory rlimit. A process that dies or hangs is killed; the next call starts a fresh one."""
 
-    def __init__(self, solution_path, memory_mb, spawner):
+    def __init__(self, solution_path, memory_mb, spawner, forbidden=(), siblings=False):
         self.solution_path = Path(solution_path).resolve()
         self.memory_mb = memory_mb
         self.spawner = spawner
+        self.forbidden, self.siblings = tuple(forbidden), siblings  # the kata's rules; copy the folder's *.py too
         self.process = None
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
+        self.reported, self.memory_kills = b"", 0  # what earlier, killed processes reported, and memory-cgroup kills
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self):
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
-        self.process = self.spawner.take(self.solution_path.parent)
+        self.process = self.spawner.take(self.forbidden)
+        self.process.show(self.solution_path, self.siblings)
+        self.process.limit_memory(self.memory_mb)
         load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb,
-                "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None}
+                "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
+                "forbidden": list(self.forbidden), "report_fd": self.process.report_fd}
         wire.write_message(self.process.request_w, wire.encode(load))
+
+    def cpu_sample(self, timeout):
+        """(the current process, the CPU seconds all its processes used so far), measured from outside
+        the sandbox (see `SolutionProxy.cpu_clock`); starts the process if there is none."""
+        if self.process is None:
+            self.load(timeout)
+        return self.process, self.process.cpu_seconds()
+
+    def reports(self):
+        """Everything the worker's processes reported on the judge's report pipe (forbidden calls)."""
+        return self.reported + (self.process.reports() if self.process is not None else b"")
 
     def load(self, timeout):
         """Names the solution defines; raises a SolutionProblem if it does not import."""
@@ -241,6 +321,8 @@ class Worker:
         if self.process is None:
             return ""
         self.process.kill()
+        self.reported = (self.reported + self.process.reported)[:REPORT_KEPT_BYTES]
+        self.memory_kills += self.process.memory_kills
         with self.process._lock:
             text = self.process.output.decode(errors="replace")
             self.output = (self.output + text)[:OUTPUT_KEPT_BYTES]
@@ -358,6 +440,32 @@ class SolutionProxy:
         """Build a trusted helper object (`toys.KATA:Name`, an rng) in the worker -> RemoteObject."""
         return self._request({"op": "build", "make": wire.Make(factory, *_unwrap(list(args)), **_unwrap(kwargs))})
 
+    def cpu_clock(self):
+        """`with solution.cpu_clock() as clock: solution.f(...)`, then `clock.seconds`: the CPU time of
+        every process of the solution's sandbox during the block (children, even unreaped ones,
+        included), read by the judge from outside, where the solution cannot patch the clock."""
+        return CpuClock(self._worker, self._deadline)
+
+
+class CpuClock:
+    """See `SolutionProxy.cpu_clock`. `seconds` is set when the block ends without an exception."""
+
+    def __init__(self, worker, deadline):
+        self._worker, self._deadline = worker, deadline
+        self.seconds = None
+
+    def __enter__(self):
+        self._process, self._started = self._worker.cpu_sample(self._deadline())
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            process, now = self._worker.cpu_sample(self._deadline())
+            if process is not self._process:
+                raise SolutionCrashed("the solution's process was replaced while its CPU time was measured")
+            self.seconds = now - self._started
+        return False
+
 
 class _RemoteCallable:
     def __init__(self, proxy, message):
@@ -472,6 +580,12 @@ class InProcess:
 
     def release(self, timeout):
         self.state["kept"].clear()
+
+    def cpu_sample(self, timeout):
+        return self, time.process_time()
+
+    def reports(self):
+        return b""
 
     def close(self):
         self.state = None

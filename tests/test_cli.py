@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, run_graders
-from test_engine import MISBEHAVING
+from test_engine import MISBEHAVING, in_solutions
 
 
 def test_unknown_kata_is_a_usage_error_that_lists_the_katas(probe_root):
@@ -104,7 +104,7 @@ def test_a_syntax_error_shows_the_line_and_a_caret(probe_root):
 
 def test_output_printed_before_a_timeout_is_shown_and_a_hang_costs_seconds(probe_root):
     started = time.monotonic()
-    proc = run_graders("grade", "probe", "--solution", MISBEHAVING / "prints_then_hangs.py", root=probe_root)
+    proc = run_graders("grade", "probe", "--solution", in_solutions("prints_then_hangs", probe_root), root=probe_root)
     assert "before that, the solution printed (last 5 lines):" in proc.stdout and "step 19: still converging" in proc.stdout
     assert "`echo` was not called: it already timed out in an earlier test" in " ".join(proc.stdout.split())
     assert time.monotonic() - started < 3 + 1 + 8  # one full timeout; a later call fails at once

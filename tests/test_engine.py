@@ -4,6 +4,7 @@ probe kata (tests/engine_kata/): each status comes from a solution that really d
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +18,17 @@ MISBEHAVING = Path(__file__).resolve().parent / "misbehaving"
 
 
 def grade(name, tmp_path, root=ENGINE_KATA):
-    return grade_json("probe", MISBEHAVING / f"{name}.py", root, tmp_path)
+    return grade_json("probe", in_solutions(name, tmp_path), root, tmp_path)
+
+
+def in_solutions(name, tmp_path):
+    """tests/misbehaving/<name>.py beside correct.py in a solutions/ folder: the sandbox shows a
+    solution's sibling *.py files only there (a solution elsewhere is shown alone)."""
+    folder = tmp_path / "solutions"
+    folder.mkdir(exist_ok=True)
+    for f in (f"{name}.py", "correct.py"):
+        shutil.copy(MISBEHAVING / f, folder / f)
+    return folder / f"{name}.py"
 
 
 def test_correct_solution_passes(tmp_path):

@@ -4,7 +4,8 @@ Started by `graders.session.Worker` as
     python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD REPLY_FD
 where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`.
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
-Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None}   first: limits, import
+Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None,
+            "forbidden": [rule], "report_fd": int}     first: limits, the kata's forbidden list (guard.py), import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
                (+ "repeat": n: call it n times with the same arguments, reply the list of results)
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
@@ -21,7 +22,7 @@ import sys
 import traceback
 import warnings
 
-from . import wire
+from . import guard, wire
 
 # Objects the judge may ask the worker to build (rngs, toy models): trusted code only. "toys.X:Y"
 # names this package's own toys module X.
@@ -68,6 +69,8 @@ def handle_request(request, state):
             if request.get("max_processes"):  # in the sandbox only: outside it the count is all of the user's
                 resource.setrlimit(resource.RLIMIT_NPROC, (request["max_processes"],) * 2)
             os.chdir(os.path.dirname(request["path"]))
+        if request.get("forbidden"):
+            guard.install(request["forbidden"], request["report_fd"], os.path.dirname(request["path"]))
         state["module"] = _import_solution(request["path"])
         return sorted(n for n in vars(state["module"]) if not n.startswith("_"))
     if op == "release":
