@@ -26,12 +26,16 @@ def grade(args, katas):
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
+    fresh_seed = getattr(args, "fresh_inputs", None)  # `interview` grades with args of its own
+    if fresh_seed is not None:
+        reporter.print(f"fresh inputs: every seeded test also runs on inputs from seed {fresh_seed} "
+                       f"(replay: --fresh-inputs={fresh_seed})")
     store = None if args.solution else load_progress(paths, reporter)  # --solution: not the learner's attempt
     results = []
     spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
     try:
         for kata_id in ids:
-            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, store))
+            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, store, fresh_seed))
     finally:
         spawner.close()
     if store is not None:
@@ -45,11 +49,12 @@ def grade(args, katas):
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
-def _grade_one(args, kata, paths, reporter, spawner, store):
+def _grade_one(args, kata, paths, reporter, spawner, store, fresh_seed):
     """Grade one kata with its report streamed; record it; write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, solution)
-    result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+    result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner,
+                        fresh_seed=fresh_seed)
     reporter.summary(result)
     if store is not None:
         store.graded(kata.id, result, time.time(), kata.minutes)
