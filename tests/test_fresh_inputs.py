@@ -4,11 +4,15 @@ so a table of the reference's answers passes them (tests/misbehaving/canned_answ
 grade time, with the expected values computed by the reference in the judge: the table fails there."""
 
 import base64
+import json
 import pickle
+from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REPO, grade_json, run_graders
+from graders import ci
 
 pytestmark = pytest.mark.timeout(600)
 MISBEHAVING = REPO / "tests" / "misbehaving"
@@ -54,31 +58,51 @@ def test_canned_answers_pass_the_fixed_seeds(canned, tmp_path):
     assert not any("[fresh" in t["name"] or t["name"].endswith("-fresh]") for t in result["tests"])
 
 
-def test_canned_answers_fail_on_fresh_inputs(canned, tmp_path):
+def fresh_grade(kata, solution, seed, tmp_path):
+    """Grade with --fresh-inputs=SEED -> (JSON result, CompletedProcess)."""
+    out = tmp_path / f"{kata}-{Path(solution).stem}-{seed}-{len(list(tmp_path.iterdir()))}.json"
+    proc = run_graders("grade", kata, "--solution", solution, "--json", out, f"--fresh-inputs={seed}")
+    assert out.is_file(), proc.stdout + proc.stderr
+    return json.loads(out.read_text()), proc
+
+
+def is_fresh(name):
+    return name.endswith("[fresh]") or name.endswith("-fresh]")
+
+
+def test_canned_answers_fail_on_fresh_inputs_and_a_seed_replays_them(canned, tmp_path):
     kata, path = canned
-    out = tmp_path / "fresh.json"
-    proc = run_graders("grade", kata, "--solution", path, "--json", out, "--fresh-inputs=20261207")
-    result = __import__("json").loads(out.read_text())
+    result, proc = fresh_grade(kata, path, 20261207, tmp_path)
     assert proc.returncode == 1 and result["status"] == "failed", proc.stdout + proc.stderr
-    fresh = [t for t in result["tests"] if t["name"].endswith("[fresh]") or t["name"].endswith("-fresh]")]
-    fixed = [t for t in result["tests"] if t not in fresh]
-    assert fresh and all(t["status"] == "passed" for t in fixed)
+    fresh = [t for t in result["tests"] if is_fresh(t["name"])]
+    assert fresh and all(t["status"] == "passed" for t in result["tests"] if not is_fresh(t["name"]))
     failed = [t for t in fresh if t["status"] != "passed"]
     assert len(failed) >= len(fresh) // 2, [t["name"] for t in fresh if t["status"] == "passed"]
     assert all(t["message"].endswith("replay them with --fresh-inputs=20261207)") for t in failed)
     assert "seed 20261207" in proc.stdout
+    messages = lambda r: {t["name"]: t["message"] for t in r["tests"] if is_fresh(t["name"])}  # noqa: E731
+    replayed, _ = fresh_grade(kata, path, 20261207, tmp_path)
+    other, _ = fresh_grade(kata, path, 20261208, tmp_path)
+    assert messages(replayed) == messages(result)
+    different = [n for n, m in messages(other).items() if m.split("\n")[0] != messages(result)[n].split("\n")[0]]
+    assert len(different) >= len(failed) // 2
 
 
 @pytest.mark.parametrize("kata", CANNED_KATAS)
-def test_the_reference_passes_fresh_inputs_and_a_seed_replays_them(kata, tmp_path):
+def test_the_reference_passes_fresh_inputs_with_fixed_cases_kept(kata, tmp_path):
     reference = REPO / "graders" / "keys" / kata / "reference.py"
-    runs = []
-    for seed in ("7", "7", "8"):
-        out = tmp_path / f"{seed}-{len(runs)}.json"
-        proc = run_graders("grade", kata, "--solution", reference, "--json", out, f"--fresh-inputs={seed}")
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        runs.append(__import__("json").loads(out.read_text()))
-    names = [t["name"] for t in runs[0]["tests"]]
     plain, _ = grade_json(kata, reference, REPO, tmp_path)
-    assert [n for n in names if "fresh" not in n] == [t["name"] for t in plain["tests"]]
-    assert len(names) > len(plain["tests"])
+    for seed in (1, 2**32 - 1):
+        result, proc = fresh_grade(kata, reference, seed, tmp_path)
+        assert result["status"] == "passed", proc.stdout
+        names = [t["name"] for t in result["tests"]]
+        assert [n for n in names if not is_fresh(n)] == [t["name"] for t in plain["tests"]]
+        assert len(names) > len(plain["tests"])
+
+
+def test_the_verified_workflow_grades_on_fresh_inputs():
+    (job,) = yaml.safe_load((REPO / ".github" / "workflows" / "verify.yml").read_text())["jobs"].values()
+    (graded,) = [s["run"] for s in job["steps"] if "ci.py grade" in s.get("run", "")]
+    assert "--fresh-inputs" in graded.split()
+    assert ci.grade_commands("python", "R", None, "require", fresh_inputs=True)[0][-1] == "--fresh-inputs"
+    assert "--fresh-inputs" in ci.grade_commands("nox", "R", None, "require", fresh_inputs=True)[0]
