@@ -95,6 +95,7 @@ class GradingPlugin:
         self.results = []
         self.started = {}  # nodeid -> perf_counter at setup
         self.load_problem = None
+        self.kata_budget_s = kata.kata_timeout_s
         self.kata_deadline = time.monotonic() + kata.kata_timeout_s
         self.test_deadline = self.kata_deadline
         self.proxy = SolutionProxy(backend, self.seconds_left)
@@ -112,8 +113,11 @@ class GradingPlugin:
             if len(marks) != 1 or len(marks[0].args) != 1 or marks[0].args[0] not in CATEGORIES:
                 raise pytest.UsageError(f"{item.nodeid}: needs exactly one @pytest.mark.category(...) of {CATEGORIES}")
         if self.fresh_seed is not None:
-            items[:] = [twin for item in items
-                        for twin in (item, *([fresh_twin(item)] if "seed" in item.fixturenames else []))]
+            twins = {item: fresh_twin(item) for item in items if "seed" in item.fixturenames}
+            items[:] = [test for item in items for test in (item, *([twins[item]] if item in twins else []))]
+            extra_s = round(self.kata.kata_timeout_s * len(twins) / max(1, len(items) - len(twins)))  # as much per test
+            self.kata_budget_s += extra_s
+            self.kata_deadline += extra_s
 
     def pytest_collection_finish(self, session):
         """Import the solution once, before any test; a failure here decides the kata."""
@@ -147,7 +151,7 @@ class GradingPlugin:
         if self.load_problem is not None:
             raise self.load_problem
         if time.monotonic() >= self.kata_deadline:
-            raise KataOutOfTime(f"not run: the kata's {self.kata.kata_timeout_s:g} s budget ran out")
+            raise KataOutOfTime(f"not run: the kata's {self.kata_budget_s:g} s budget ran out")
         self.test_deadline = time.monotonic() + self.kata.timeout_s
         self.started[item.nodeid] = time.perf_counter()
 
