@@ -50,10 +50,11 @@ class TestOutOfTime(SolutionTimeout):
 
 
 def fresh_seed_for(grade_seed, fixed):
-    """The seed a [fresh] twin uses where its test says `seed(fixed)`: distinct per fixed seed, < 2**32
-    (every NumPy, torch and `random` seeding accepts it), reproducible from `grade_seed`."""
+    """The seed a [fresh] twin uses where its test says `seed(fixed)`: distinct per fixed seed, reproducible
+    from `grade_seed`, and < 2**31 (a C int: every NumPy, torch and `random` seeding accepts it, and
+    a solution's `seed + epoch` too)."""
     digest = hashlib.sha256(f"{grade_seed}:{fixed}".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
+    return int.from_bytes(digest[:4], "big") >> 1
 
 
 def fresh_twin(item):
