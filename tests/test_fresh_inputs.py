@@ -20,10 +20,11 @@ CANNED_KATAS = ("softmax", "attention")
 
 
 def record_answers(kata, tmp_path):
-    """Grade the reference through records_answers.py (unsandboxed: it writes a log) -> {name: {hash: answer}}."""
+    """Grade the reference through canned_answers.py's recording step (unsandboxed: it writes a log)
+    -> {name: {input hash: answer}}."""
     log = tmp_path / "answers.log"
     recorder = tmp_path / f"records_{kata}.py"
-    recorder.write_text((MISBEHAVING / "records_answers.py").read_text()
+    recorder.write_text((MISBEHAVING / "canned_answers.py").read_text()
                         .replace("@REFERENCE@", str(REPO / "graders" / "keys" / kata / "reference.py"))
                         .replace("@LOG@", str(log)))
     out = tmp_path / "recorded.json"
@@ -46,7 +47,7 @@ def canned(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp(f"canned-{kata}")
     table = base64.b64encode(pickle.dumps(record_answers(kata, tmp_path))).decode()
     path = tmp_path / f"canned_{kata}.py"
-    path.write_text((MISBEHAVING / "canned_answers.py").read_text().replace('TABLE = ""', f"TABLE = {table!r}"))
+    path.write_text((MISBEHAVING / "canned_answers.py").read_text().replace('TABLE = ""', f"TABLE = {table!r}", 1))
     return kata, path
 
 
