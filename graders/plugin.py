@@ -57,6 +57,11 @@ def fresh_seed_for(grade_seed, fixed):
     return int.from_bytes(digest[:4], "big") >> 1
 
 
+def is_seeded(item):
+    """Whether a test draws its inputs through the `seed` fixture (not a parameter of that name)."""
+    return "seed" in item.fixturenames and "seed" not in getattr(getattr(item, "callspec", None), "params", {})
+
+
 def fresh_twin(item):
     """A copy of a seeded test item named `name[fresh]` (or `name[id-fresh]` when parametrized)."""
     name = f"{item.name[:-1]}-{FRESH_ID}]" if item.name.endswith("]") else f"{item.name}[{FRESH_ID}]"
@@ -114,9 +119,10 @@ class GradingPlugin:
             if len(marks) != 1 or len(marks[0].args) != 1 or marks[0].args[0] not in CATEGORIES:
                 raise pytest.UsageError(f"{item.nodeid}: needs exactly one @pytest.mark.category(...) of {CATEGORIES}")
         if self.fresh_seed is not None:
-            twins = {item: fresh_twin(item) for item in items if "seed" in item.fixturenames}
+            twins = {item: fresh_twin(item) for item in items if is_seeded(item)}
             items[:] = [test for item in items for test in (item, *([twins[item]] if item in twins else []))]
-            extra_s = round(self.kata.kata_timeout_s * len(twins) / max(1, len(items) - len(twins)))  # as much per test
+            # the twins get the kata's time budget in proportion, as much per test as the fixed-seed cases
+            extra_s = round(self.kata.kata_timeout_s * len(twins) / max(1, len(items) - len(twins)))
             self.kata_budget_s += extra_s
             self.kata_deadline += extra_s
 

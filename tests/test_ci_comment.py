@@ -235,7 +235,8 @@ def test_a_verified_pass_with_parametrized_and_fresh_tests_is_a_pass(tmp_path):
     names = [t["name"] for t in result["tests"]]
     assert "test_first_token_follows_the_target[mismatched_draft-fresh]" in names
     assert "test_number_of_tokens_follows_the_acceptance_rule[fresh]" in names
-    assert f"| speculative | ★★ | ✅ passed | {len(names)}/{len(names)} |" in body and "**✔️ Verified**" in body
+    assert f"| speculative | ★★ | ✅ passed | {len(names)}/{len(names)} |" in body
+    assert "**✔️ Verified**" in body
 
 
 @pytest.mark.parametrize("name, valid", [
