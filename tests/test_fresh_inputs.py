@@ -106,3 +106,23 @@ def test_the_verified_workflow_grades_on_fresh_inputs():
     assert "--fresh-inputs" in graded.split()
     assert ci.grade_commands("python", "R", None, "require", fresh_inputs=True)[0][-1] == "--fresh-inputs"
     assert "--fresh-inputs" in ci.grade_commands("nox", "R", None, "require", fresh_inputs=True)[0]
+
+
+KEEP_THEIR_SEEDS = {"tiny_transformer"}  # training runs calibrated on their seeds (and twice as slow twinned)
+
+
+def test_every_kata_draws_random_inputs_through_the_seed_fixture():
+    """Each kata but KEEP_THEIR_SEEDS has seeded tests; a test that takes `seed` uses it (calls it or
+    passes it on) and never rebinds the name (a loop `for seed in ...` would shadow the fixture)."""
+    import ast
+
+    for path in sorted(REPO.glob("katas/*/test_*.py")):
+        tests = [n for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef)
+                 and n.name.startswith("test_")]
+        seeded = [t for t in tests if "seed" in [a.arg for a in t.args.args]]
+        assert seeded or path.parent.name in KEEP_THEIR_SEEDS, f"{path}: no test draws through the seed fixture"
+        for test in seeded:
+            names = [n for n in ast.walk(test) if isinstance(n, ast.Name) and n.id == "seed"]
+            used = any(isinstance(n.ctx, ast.Load) for n in names)
+            rebound = any(isinstance(n.ctx, ast.Store) for n in names)
+            assert used and not rebound, f"{path.name}::{test.name} takes `seed` but does not use it, or rebinds it"

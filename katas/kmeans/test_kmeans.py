@@ -503,9 +503,9 @@ def test_global_random_state_is_not_used(solution, make, seed):
     X = integer_points(60, 2, seed=seed(9))                              # distinct points, exact arithmetic
     watch = make("toys.common:GlobalRandomWatch")
     for init in ("k-means++", "random"):
-        for seed in (0, 1):
-            call_kmeans(solution, X, 4, f"60 distinct integer points (60, 2), k=4, init={init!r}, seed={seed}",
-                        init=init, seed=seed)
+        for kmeans_seed in (0, 1):
+            call_kmeans(solution, X, 4, f"60 distinct integer points (60, 2), k=4, init={init!r}, seed={kmeans_seed}",
+                        init=init, seed=kmeans_seed)
     touched = watch.touched()
     if touched:
         raise AssertionError(f"kmeans used or reseeded the global {' and '.join(touched)} state (60 distinct integer "
