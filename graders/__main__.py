@@ -23,6 +23,22 @@ COMMANDS = {  # subcommand -> the function that runs it: (args, manifest) -> exi
 }
 
 
+def fresh_inputs_seed(text):
+    """--fresh-inputs[=SEED]: the seed the tests' fresh inputs derive from; drawn now when not given."""
+    if text == "draw":
+        import secrets
+        return secrets.randbelow(2**32)
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a seed (a non-negative integer): {text!r}")
+    return int(text)
+
+
+def add_fresh_inputs(parser):
+    parser.add_argument("--fresh-inputs", nargs="?", const="draw", type=fresh_inputs_seed, metavar="SEED",
+                        help="also run every seeded hidden test on inputs drawn at grade time (CI's verified grade "
+                             "does); SEED replays the inputs of an earlier run")
+
+
 def main(argv=None):
     """Run one command -> its exit code. Ctrl-C at any point: one line, exit 130."""
     signal.signal(signal.SIGINT, _interrupt_once)
@@ -44,6 +60,7 @@ def _run(argv):
     p.add_argument("--solution", type=Path, help="grade this file instead of solutions/KATA.py (one kata only)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the result as JSON (one kata only)")
     p.add_argument("--results-dir", type=Path, metavar="DIR", help="also write DIR/KATA.json for each kata")
+    add_fresh_inputs(p)
 
     p.add_argument("--sandbox", choices=MODES, default="auto",
                    help="run the solution in the OS sandbox (bubblewrap): auto = when this machine can, "
@@ -65,6 +82,7 @@ def _run(argv):
 
     p = commands.add_parser("bank", help="grade a kata's reference, alternatives and mutants (maintainers)")
     p.add_argument("katas", nargs="*")
+    add_fresh_inputs(p)
     p.add_argument("--sandbox", choices=MODES, default="auto")
     p.add_argument("--json", type=Path, metavar="OUT")
 

@@ -25,10 +25,11 @@ def bank_files(paths, kata_id):
     }
 
 
-def check_kata(kata, paths, spawner):
-    """Grade every bank file of one kata; returns a JSON-ready dict with the problems found."""
+def check_kata(kata, paths, spawner, fresh_seed=None):
+    """Grade every bank file of one kata (with `fresh_seed`: on fresh inputs too); returns a
+    JSON-ready dict with the problems found."""
     files = bank_files(paths, kata.id)
-    graded = {role: {name: grade(kata, paths, f, spawner=spawner) for name, f in fs.items()}
+    graded = {role: {name: grade(kata, paths, f, spawner=spawner, fresh_seed=fresh_seed) for name, f in fs.items()}
               for role, fs in files.items()}
     problems = []
     for role, expected in (("reference", "passed"), ("alternatives", "passed"), ("starter", "not_attempted")):
@@ -65,9 +66,11 @@ def run_bank(args, katas, paths):
     check_kata_ids(ids, katas, paths)
     spawner = Spawner(detect(args.sandbox))
     try:
-        reports = [check_kata(katas[k], paths, spawner) for k in ids]
+        reports = [check_kata(katas[k], paths, spawner, args.fresh_inputs) for k in ids]
     finally:
         spawner.close()
+    if args.fresh_inputs is not None:
+        print(f"fresh inputs from seed {args.fresh_inputs} (replay: --fresh-inputs={args.fresh_inputs})")
     for report in reports:
         print(f"{report['kata']}:")
         for name, m in report["mutants"].items():

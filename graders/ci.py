@@ -16,7 +16,8 @@ Verified grading (.github/workflows/verify.yml, the default branch's code, never
 
     python3 graders/ci.py take --sha HEAD_SHA
         solutions/ becomes the PR head commit's solutions/*.py, read as blobs with git (data,
-        never a checkout of the PR's tree); then `grade ... --sandbox require`
+        never a checkout of the PR's tree); then `grade ... --sandbox require --fresh-inputs`
+        (every seeded hidden test also runs on inputs drawn at grade time: no canned answers)
 
 Commenting (.github/workflows/scoreboard.yml, the default branch's code, never the PR's):
 
@@ -131,23 +132,37 @@ def take(repo, sha):
 
 # -- grade (standard library only) -------------------------------------------------------------
 
-def grade_commands(runner, results, summary, sandbox="auto"):
+def grade_commands(runner, results, summary, sandbox="auto", fresh_inputs=False):
     """The grading command and the scoreboard command: nox sessions, or the same commands bare."""
     board = [str(results), "--annotations", "--check", *(["--markdown", str(summary)] if summary else [])]
+    options = [f"--results-dir={results}", f"--sandbox={sandbox}", *(["--fresh-inputs"] if fresh_inputs else [])]
     if runner == "nox":
-        return (["nox", "-s", "grade", "--", f"--results-dir={results}", f"--sandbox={sandbox}"],
-                ["nox", "-s", "scoreboard", "--", *board])
+        return ["nox", "-s", "grade", "--", *options], ["nox", "-s", "scoreboard", "--", *board]
     python = [sys.executable, "-m", "graders"]
-    return [*python, "grade", "--results-dir", str(results), "--sandbox", sandbox], [*python, "scoreboard", *board]
+    return [*python, "grade", *options], [*python, "scoreboard", *board]
 
 
-def grade(repo, results, runner="nox", summary=None, context=None, sandbox="auto"):
-    """Grade every solution into `results` and render the scoreboard; the exit code: 0 when every
-    attempted kata passed, 1 when one did not, 2 when grading itself broke."""
+def record_crash(repo, results, exit_code):
+    """After a grade that broke off: an `error` result for every kata that has a solution and hidden
+    tests but no result file, so that the scoreboard shows the failure, not "not attempted"."""
+    for solution in sorted((Path(repo) / LEARNER_DIR).glob("*.py")):
+        target = Path(results) / f"{solution.stem}.json"
+        if target.exists() or not any((Path(repo) / "katas" / solution.stem).glob("test_*.py")):
+            continue
+        target.write_text(json.dumps({
+            "kata": solution.stem, "status": "error", "passed": 0, "total": 0, "duration_s": 0.0, "sandbox": False,
+            "message": f"grading broke off (exit code {exit_code}) before this kata's result was written: "
+                       "see the job's log", "sandbox_note": "", "tests": []}, indent=2) + "\n")
+
+
+def grade(repo, results, runner="nox", summary=None, context=None, sandbox="auto", fresh_inputs=False):
+    """Grade every solution into `results` (`fresh_inputs`: on inputs drawn at grade time too) and
+    render the scoreboard; the exit code: 0 when every attempted kata passed, 1 when one did not,
+    2 when grading itself broke (its katas without a result are then `error` on the scoreboard)."""
     results = Path(results)
     results.mkdir(parents=True, exist_ok=True)
     (results / CONTEXT_FILE).write_text(json.dumps(context, indent=2) + "\n")
-    grade_command, board_command = grade_commands(runner, results.resolve(), summary, sandbox)
+    grade_command, board_command = grade_commands(runner, results.resolve(), summary, sandbox, fresh_inputs)
     in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
     token = secrets.token_hex(16)
     if in_actions:  # nothing a solution or a test prints can be read as a workflow command
@@ -157,6 +172,8 @@ def grade(repo, results, runner="nox", summary=None, context=None, sandbox="auto
     finally:
         if in_actions:
             print(f"::{token}::", flush=True)
+    if graded not in (0, 1):
+        record_crash(repo, results, graded)
     scored = subprocess.run(board_command, cwd=repo).returncode
     if graded not in (0, 1):
         print(f"error: grading exited with code {graded}: the results are incomplete", file=sys.stderr)
@@ -332,6 +349,8 @@ def main(argv=None):
     p.add_argument("--summary", type=Path, default=os.environ.get("GITHUB_STEP_SUMMARY") or None,
                    help="write the markdown scoreboard here (default: $GITHUB_STEP_SUMMARY)")
     p.add_argument("--sandbox", default="auto", choices=("auto", "require", "off"))
+    p.add_argument("--fresh-inputs", action="store_true",
+                   help="also run every seeded hidden test on inputs drawn at grade time (the verified grade)")
     p = commands.add_parser("review", help="the advisory interviewer review of the katas that passed (KATA_REVIEWER)")
     p.add_argument("--results", type=Path, required=True)
     p.add_argument("--runner", default="nox", choices=("nox", "python"))
@@ -361,7 +380,7 @@ def main(argv=None):
             context = {"event": args.event, "pr": int(args.pr) if args.pr else None,
                        "head_sha": args.head_sha or None, "base_sha": restored["base_sha"],
                        "touched": restored["touched"]}
-            return grade(args.repo, args.results, args.runner, args.summary, context, args.sandbox)
+            return grade(args.repo, args.results, args.runner, args.summary, context, args.sandbox, args.fresh_inputs)
         if args.command == "review":
             return review(args.results, args.summary, args.runner)
         if args.command == "take":

@@ -29,12 +29,16 @@ def grade(args, katas):
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
+    fresh_seed = getattr(args, "fresh_inputs", None)  # `interview` grades with args of its own
+    if fresh_seed is not None:
+        reporter.print(f"fresh inputs: every seeded test also runs on inputs from seed {fresh_seed} "
+                       f"(replay: --fresh-inputs={fresh_seed})")
     record = args.solution is None  # --solution: not the learner's attempt
     results = []
     spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
     try:
         for kata_id in ids:
-            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, record))
+            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, record, fresh_seed))
     finally:
         spawner.close()
     if record and len(results) == 1 and results[0].status == "passed":
@@ -47,13 +51,14 @@ def grade(args, katas):
     return 0 if all(r.status in PASSING for r in results) else 1
 
 
-def _grade_one(args, kata, paths, reporter, spawner, record):
+def _grade_one(args, kata, paths, reporter, spawner, record, fresh_seed=None):
     """Grade one kata with its report streamed; record it (`record`: in the progress, and as the last
     result); write its JSON where asked."""
     solution = args.solution or paths.solution(kata.id)
     reporter.kata_header(kata, paths.shown(solution))
     try:
-        result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner)
+        result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner,
+                            fresh_seed=fresh_seed)
     except GraderError as e:  # this kata could not be graded: say so in its result, and go on to the next
         result = grader_failure(kata, e, spawner.sandbox)
     reporter.summary(result)

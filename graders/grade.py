@@ -53,10 +53,11 @@ def kata_status(tests):
     return next((s for s in SEVERITY if s in statuses), "failed")
 
 
-def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None):
+def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None, fresh_seed=None):
     """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`.
     The solution runs in a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
-    `backend=InProcess(...)` for its unisolated baseline instead."""
+    `backend=InProcess(...)` for its unisolated baseline instead. `fresh_seed`: also run each seeded
+    test on inputs drawn from it (graders/plugin.py)."""
     solution_path = Path(solution_path or paths.solution(kata.id))
     sandbox = spawner.sandbox if backend is None else None
     started = time.perf_counter()
@@ -93,7 +94,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
 
-    plugin = GradingPlugin(kata, backend, on_result=on_result)
+    plugin = GradingPlugin(kata, backend, on_result=on_result, fresh_seed=fresh_seed)
     try:
         exit_code = _run_pytest(paths.kata_dir(kata.id), plugin)
     finally:

@@ -4,10 +4,15 @@ not_attempted).
 
     plugin = GradingPlugin(kata, backend)
     pytest.main([kata_dir, ...], plugins=[plugin]);  plugin.results
+
+Fresh inputs (`fresh_seed`, verified grading): every test that draws its random inputs through the
+`seed` fixture also runs as a `[fresh]` twin whose seeds derive from one drawn at grade time, so the
+expected values are the reference's on inputs nobody saw before the grade.
 """
 
 import ast
 import difflib
+import hashlib
 import signal
 import threading
 import time
@@ -26,6 +31,8 @@ CATEGORIES = (
 )
 JUDGE_GRACE_S = 2.0  # the backstop fires this long after a test's own limit: a test stuck on the judge's side
 MESSAGE_CHARS = 2000
+FRESH_ID = "fresh"  # the twin of a seeded test: test_x[fresh], test_x[case-fresh]
+IS_FRESH = pytest.StashKey[bool]()
 
 
 @dataclass
@@ -43,6 +50,29 @@ class KataOutOfTime(SolutionTimeout):
 
 class TestOutOfTime(SolutionTimeout):
     """The backstop: the test as a whole (judge side included) went over its limit."""
+
+
+def fresh_seed_for(grade_seed, fixed):
+    """The seed a [fresh] twin uses where its test says `seed(fixed)`: distinct per fixed seed, reproducible
+    from `grade_seed`, and < 2**31 (a C int: every NumPy, torch and `random` seeding accepts it, and
+    a solution's `seed + epoch` too)."""
+    digest = hashlib.sha256(f"{grade_seed}:{fixed}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") >> 1
+
+
+def is_seeded(item):
+    """Whether a test draws its inputs through the `seed` fixture (not a parameter of that name)."""
+    return "seed" in item.fixturenames and "seed" not in getattr(getattr(item, "callspec", None), "params", {})
+
+
+def fresh_twin(item):
+    """A copy of a seeded test item named `name[fresh]` (or `name[id-fresh]` when parametrized)."""
+    name = f"{item.name[:-1]}-{FRESH_ID}]" if item.name.endswith("]") else f"{item.name}[{FRESH_ID}]"
+    twin = pytest.Function.from_parent(item.parent, name=name, callspec=getattr(item, "callspec", None),
+                                       callobj=item.obj, fixtureinfo=item._fixtureinfo,
+                                       originalname=item.originalname)
+    twin.stash[IS_FRESH] = True
+    return twin
 
 
 def status_of(exc):
@@ -86,12 +116,14 @@ def starter_names(path):
 class GradingPlugin:
     """Grades one kata. `backend` is a `graders.session.Worker` (or the benchmark's in-process twin)."""
 
-    def __init__(self, kata, backend, on_result=None):
+    def __init__(self, kata, backend, on_result=None, fresh_seed=None):
         self.kata, self.backend, self.on_result = kata, backend, on_result
+        self.fresh_seed = fresh_seed  # None: the fixed seeds only
         self.results = []
         self.started = {}  # nodeid -> perf_counter at setup
         self.load_problem = None
         self.defined = []  # the names the solution defines, as its worker reported them (for suggestions)
+        self.kata_budget_s = kata.kata_timeout_s
         self.kata_deadline = time.monotonic() + kata.kata_timeout_s
         self.test_deadline = self.kata_deadline
         self.proxy = SolutionProxy(backend, self.seconds_left)
@@ -111,6 +143,13 @@ class GradingPlugin:
             marks = list(item.iter_markers("category"))
             if len(marks) != 1 or len(marks[0].args) != 1 or marks[0].args[0] not in CATEGORIES:
                 raise pytest.UsageError(f"{item.nodeid}: needs exactly one @pytest.mark.category(...) of {CATEGORIES}")
+        if self.fresh_seed is not None:
+            twins = {item: fresh_twin(item) for item in items if is_seeded(item)}
+            items[:] = [test for item in items for test in (item, *([twins[item]] if item in twins else []))]
+            # the twins get the kata's time budget in proportion, as much per test as the fixed-seed cases
+            extra_s = round(self.kata.kata_timeout_s * len(twins) / max(1, len(items) - len(twins)))
+            self.kata_budget_s += extra_s
+            self.kata_deadline += extra_s
 
     def pytest_collection_finish(self, session):
         """Import the solution once, before any test; a failure here decides the kata."""
@@ -133,11 +172,19 @@ class GradingPlugin:
         returned as a RemoteObject to pass to the solution and to query afterwards."""
         return self.proxy._make
 
+    @pytest.fixture
+    def seed(self, request):
+        """`np.random.default_rng(seed(5))`: the seed to draw a test's random inputs from; 5 itself,
+        and in the test's [fresh] twin a seed derived from the one drawn at grade time."""
+        if not request.node.stash.get(IS_FRESH, False):
+            return lambda fixed: fixed
+        return lambda fixed: fresh_seed_for(self.fresh_seed, fixed)
+
     def pytest_runtest_setup(self, item):
         if self.load_problem is not None:
             raise self.load_problem
         if time.monotonic() >= self.kata_deadline:
-            raise KataOutOfTime(f"not run: the kata's {self.kata.kata_timeout_s:g} s budget ran out")
+            raise KataOutOfTime(f"not run: the kata's {self.kata_budget_s:g} s budget ran out")
         self.test_deadline = time.monotonic() + self.kata.timeout_s
         self.started[item.nodeid] = time.perf_counter()
 
@@ -185,7 +232,11 @@ class GradingPlugin:
                 status, message = "error", "not run: the solution did not import"
         category = item.get_closest_marker("category").args[0]
         started = self.started.get(item.nodeid, time.perf_counter())
-        result = TestResult(item.name, category, status, printable(clipped(message, MESSAGE_CHARS)),
+        message = clipped(message, MESSAGE_CHARS)
+        if status not in ("passed", "not_attempted") and item.stash.get(IS_FRESH, False):
+            message += (f"\n(fresh inputs drawn at grade time: replay them with "
+                        f"--fresh-inputs={self.fresh_seed})")
+        result = TestResult(item.name, category, status, printable(message),
                             round(time.perf_counter() - started, 4))
         self.results.append(result)
         if self.on_result and self.load_problem is None:  # an import failure is reported once, by the kata

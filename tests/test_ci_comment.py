@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO
+from conftest import ENGINE_KATA, REPO
 from graders import ci
 from graders.scoreboard import MARKER
 
@@ -196,3 +196,68 @@ def test_head_names_the_commit_of_the_results(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == HEAD
     (tmp_path / "grade-results" / "run-context.json").write_text('{"event": "pull_request"}')
     assert ci.main(["head", "--results", str(tmp_path / "grade-results")]) == 2
+
+
+# -- issue 16, class 10: the verified path end to end (verify.yml's grade, then scoreboard.yml's comment) --
+
+def verified_run(tmp_path, kata, source_root, solution_text, break_the_judge=False):
+    """What verify.yml runs on a pull request that adds solutions/<kata>.py: `take` the PR's solutions as
+    blobs onto the base checkout, `grade --fresh-inputs`; then what scoreboard.yml runs: `comment
+    --verified`. -> (ci.py grade's CompletedProcess, the job summary, the PR comment's body)."""
+    from test_ci_restore import base_repo, commit_all, git, run_ci
+
+    repo, base = base_repo(tmp_path, kata, source_root)
+    (repo / "solutions" / f"{kata}.py").write_text(solution_text)
+    head = commit_all(repo, "PR: my solution")
+    git(repo, "-c", "advice.detachedHead=false", "checkout", "-q", base)
+    if break_the_judge:  # the judge process dies while it collects the hidden tests: no result is written
+        tests = repo / "katas" / kata / f"test_{kata}.py"
+        tests.write_text("import os\nos._exit(3)\n" + tests.read_text())
+    assert run_ci(REPO / "graders" / "ci.py", "take", "--sha", head, cwd=repo).returncode == 0
+    results, summary = tmp_path / "verified-results", tmp_path / "summary.md"
+    graded = run_ci(REPO / "graders" / "ci.py", "grade", "--results", results, "--runner", "python", "--fresh-inputs",
+                    "--event", "pull_request", "--head-sha", head, "--summary", summary, cwd=repo)
+    api = FakeGitHub([pull(7, head)])
+    assert ci.comment(results, head, api, repo, verified=True) == 0
+    (body,) = bodies(api, 7)
+    return graded, summary.read_text(), body
+
+
+@pytest.mark.timeout(300)
+def test_a_verified_pass_with_parametrized_and_fresh_tests_is_a_pass(tmp_path):
+    """speculative's tests are parametrized (test_x[case]) and, graded on fresh inputs, have twins
+    (test_x[fresh], test_x[case-fresh]): the names of the kata's own hidden tests, all valid."""
+    reference = (REPO / "graders" / "keys" / "speculative" / "reference.py").read_text()
+    graded, summary, body = verified_run(tmp_path, "speculative", REPO, reference)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    assert "invalid result" not in body and "invalid result" not in summary
+    result = json.loads((tmp_path / "verified-results" / "speculative.json").read_text())
+    names = [t["name"] for t in result["tests"]]
+    assert "test_first_token_follows_the_target[mismatched_draft-fresh]" in names
+    assert "test_number_of_tokens_follows_the_acceptance_rule[fresh]" in names
+    assert f"| speculative | ★★ | ✅ passed | {len(names)}/{len(names)} |" in body
+    assert "**✔️ Verified**" in body
+
+
+@pytest.mark.parametrize("name, valid", [
+    ("test_softmax_rows_match_reference_and_sum_to_one[fresh]", True),
+    ("test_softmax_rows_match_reference_and_sum_to_one[case-fresh]", True),
+    ("test_softmax_rows_match_reference_and_sum_to_one[fresh", False),
+    ("test_that_always_passes[fresh]", False),
+    ("test_softmax_rows_match_reference[and_sum_to_one]", False)])
+def test_case_and_fresh_names_of_a_hidden_test_are_valid_and_no_other(tmp_path, name, valid):
+    api = FakeGitHub([pull(7)])
+    ci.comment(artifact(tmp_path, test_a=name), HEAD, api, REPO, verified=True)
+    (body,) = bodies(api, 7)
+    assert ("❌ failed | 1/2" in body) == valid and ("invalid result" in body) != valid
+
+
+@pytest.mark.timeout(300)
+def test_a_grade_that_breaks_off_shows_an_error_not_not_attempted(tmp_path):
+    correct = (ENGINE_KATA.parent / "misbehaving" / "correct.py").read_text()
+    graded, summary, body = verified_run(tmp_path, "probe", ENGINE_KATA, correct, break_the_judge=True)
+    assert graded.returncode == 2 and "the results are incomplete" in graded.stderr
+    for text in (summary, body):
+        assert "| probe | ★ | 💥 error | 0/0 |" in text, text
+        assert "grading broke off (exit code 3)" in text
+    assert "::error file=solutions/probe.py,title=probe%3A error::" in graded.stdout

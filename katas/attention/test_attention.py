@@ -133,16 +133,16 @@ def assert_dtype_only(actual, dtype, expected, case, tol):
 # -- softmax ---------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_softmax_last_axis_by_default(solution):
-    x = 3.0 * np.random.default_rng(0).standard_normal((4, 7))          # (4, 7)
+def test_softmax_last_axis_by_default(solution, seed):
+    x = 3.0 * np.random.default_rng(seed(0)).standard_normal((4, 7))    # (4, 7)
     with classic_causes(KEEPDIMS):
         out = solution.softmax(x)
     assert_close(out, ref.softmax(x), "softmax of a (4, 7) float64 array, axis omitted", **F64)
 
 
 @pytest.mark.category("correctness")
-def test_softmax_along_other_axes(solution):
-    x = 2.0 * np.random.default_rng(1).standard_normal((3, 4, 5))       # (3, 4, 5)
+def test_softmax_along_other_axes(solution, seed):
+    x = 2.0 * np.random.default_rng(seed(1)).standard_normal((3, 4, 5))  # (3, 4, 5)
     for axis in (0, 1, -2):
         with classic_causes(KEEPDIMS):
             out = solution.softmax(x, axis=axis)
@@ -170,9 +170,9 @@ def test_softmax_float32_logits_of_magnitude_100(solution):
 
 
 @pytest.mark.category("dtype")
-def test_softmax_float32_in_float32_out(solution):
+def test_softmax_float32_in_float32_out(solution, seed):
     # Square and O(1): nothing here can overflow or mis-broadcast, only the dtype is looked at.
-    x = 2.0 * np.random.default_rng(12).standard_normal((4, 4))
+    x = 2.0 * np.random.default_rng(seed(12)).standard_normal((4, 4))
     for dtype, tol in ((np.float32, SOFTMAX32), (np.float64, F64)):
         xd = x.astype(dtype)
         assert_dtype_only(solution.softmax(xd), dtype, ref.softmax(xd),
@@ -191,10 +191,10 @@ def test_softmax_does_not_modify_input(solution):
 # -- self_attention: values -----------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_no_mask_matches_reference(solution):
+def test_no_mask_matches_reference(solution, seed):
     # d_model=6, d_k=4, d_v=3 all differ: scaling by the wrong dimension or projecting with the
     # wrong matrix shows up; the mask argument is omitted (default None: no masking at all).
-    check_attention(solution, "B=2, T=5, d_model=6, d_k=4, d_v=3, no mask", *make_inputs(2))
+    check_attention(solution, "B=2, T=5, d_model=6, d_k=4, d_v=3, no mask", *make_inputs(seed(2)))
 
 
 def hand_computed_case():
@@ -223,19 +223,19 @@ def test_hand_computed_causal_weights(solution):
 
 
 @pytest.mark.category("numerical-stability")
-def test_large_scores_do_not_overflow(solution):
+def test_large_scores_do_not_overflow(solution, seed):
     # x scaled by 30: scores reach a few thousand, exp(score) overflows unless the row max is
     # subtracted; the weights are nearly one-hot.
-    x, w_q, w_k, w_v = make_inputs(3, B=2, T=6, d_model=8, d_k=4, d_v=5, x_scale=30.0)
+    x, w_q, w_k, w_v = make_inputs(seed(3), B=2, T=6, d_model=8, d_k=4, d_v=5, x_scale=30.0)
     check_attention(solution, "scores of magnitude ~1e3 (x scaled by 30), no mask", x, w_q, w_k, w_v,
                     causes=overflow_causes(1e3, "query row (over its keys)"))
 
 
 @pytest.mark.category("numerical-stability")
-def test_float32_inputs_stay_accurate(solution):
+def test_float32_inputs_stay_accurate(solution, seed):
     # The values of float32 attention (the dtype is the dtype tests' business, the masks the masking
     # tests'): float32 arithmetic inside is fine, within F32 of the float64 reference.
-    x, w_q, w_k, w_v = make_inputs(9, B=3, T=7, d_model=16, d_k=8, d_v=5, dtype=np.float32)
+    x, w_q, w_k, w_v = make_inputs(seed(9), B=3, T=7, d_model=16, d_k=8, d_v=5, dtype=np.float32)
     check_attention(solution, "float32 x and weights (B=3, T=7, d_model=16, d_k=8, d_v=5), no mask",
                     x, w_q, w_k, w_v, tol=F32)
 
@@ -243,16 +243,16 @@ def test_float32_inputs_stay_accurate(solution):
 # -- self_attention: masks ------------------------------------------------------------------------
 
 @pytest.mark.category("masking")
-def test_causal_mask_T_by_T(solution):
-    x, w_q, w_k, w_v = make_inputs(4, B=3, T=5)
+def test_causal_mask_T_by_T(solution, seed):
+    x, w_q, w_k, w_v = make_inputs(seed(4), B=3, T=5)
     check_attention(solution, "a (T, T) causal mask broadcast over B=3", x, w_q, w_k, w_v, mask=causal_mask(5),
                     causes=polarity("a (T, T) causal mask"))
 
 
 @pytest.mark.category("masking")
-def test_padding_mask_differs_per_example(solution):
+def test_padding_mask_differs_per_example(solution, seed):
     B, T = 3, 6
-    x, w_q, w_k, w_v = make_inputs(5, B=B, T=T)
+    x, w_q, w_k, w_v = make_inputs(seed(5), B=B, T=T)
     valid = np.array([6, 4, 2])                                          # real tokens per example
     mask = np.arange(T)[None, None, :] >= valid[:, None, None]           # (B, 1, T): padded KEYS
     hint = ("this (B, 1, T) padding mask leaves every query at least one real key, so a NaN (-inf - (-inf), or 0/0) "
@@ -264,10 +264,10 @@ def test_padding_mask_differs_per_example(solution):
 
 
 @pytest.mark.category("masking")
-def test_full_mask_per_example(solution):
+def test_full_mask_per_example(solution, seed):
     B, T = 2, 5
-    x, w_q, w_k, w_v = make_inputs(6, B=B, T=T)
-    rng = np.random.default_rng(60)
+    x, w_q, w_k, w_v = make_inputs(seed(6), B=B, T=T)
+    rng = np.random.default_rng(seed(60))
     mask = rng.random((B, T, T)) < 0.5                                   # (B, T, T)
     mask[np.arange(B)[:, None], np.arange(T)[None, :], rng.integers(0, T, (B, T))] = False  # >= 1 key per row
     check_attention(solution, "a random (B, T, T) mask, different per example", x, w_q, w_k, w_v, mask=mask,
@@ -275,11 +275,11 @@ def test_full_mask_per_example(solution):
 
 
 @pytest.mark.category("masking")
-def test_fully_masked_query_rows_output_zeros(solution):
+def test_fully_masked_query_rows_output_zeros(solution, seed):
     # Left padding (0, 2 and 5 pad tokens) combined with a causal mask: query i < pads of its
     # example has no key it may attend to, and must output zeros (not NaN, not the mean of V).
     B, T = 3, 6
-    x, w_q, w_k, w_v = make_inputs(7, B=B, T=T)
+    x, w_q, w_k, w_v = make_inputs(seed(7), B=B, T=T)
     pads = np.array([0, 2, 5])
     padded = np.arange(T)[None, :] < pads[:, None]                       # (B, T) True = pad token
     mask = causal_mask(T)[None, :, :] | padded[:, None, :]               # (B, T, T)
@@ -293,9 +293,9 @@ def test_fully_masked_query_rows_output_zeros(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_fully_padded_example_outputs_zeros(solution):
+def test_fully_padded_example_outputs_zeros(solution, seed):
     B, T = 2, 4
-    x, w_q, w_k, w_v = make_inputs(8, B=B, T=T)
+    x, w_q, w_k, w_v = make_inputs(seed(8), B=B, T=T)
     mask = np.array([[[False, False, True, True]],
                      [[True, True, True, True]]])                        # (B, 1, T): example 1 all padding
     with classic_causes(*dead_rows("this (B, 1, T) mask, whose example 1 is all padding,"), MASK_KEEPDIMS,
@@ -315,10 +315,10 @@ def test_fully_padded_example_outputs_zeros(solution):
 # flipped mask gives no NaN, so these tests see only what their category names.
 
 @pytest.mark.category("dtype")
-def test_float32_in_float32_out(solution):
+def test_float32_in_float32_out(solution, seed):
     B = T = 5
-    x, w_q, w_k, w_v = make_inputs(9, B=B, T=T, d_model=16, d_k=8, d_v=5, dtype=np.float32)
-    mask = two_sided_mask(90, B, T)                                      # (B, T, T), no fully masked row
+    x, w_q, w_k, w_v = make_inputs(seed(9), B=B, T=T, d_model=16, d_k=8, d_v=5, dtype=np.float32)
+    mask = two_sided_mask(seed(90), B, T)                                # (B, T, T), no fully masked row
     for case, kwargs in (("float32 x and weights, no mask", {}),
                          ("float32 x and weights with a (B, T, T) bool mask", {"mask": mask})):
         with classic_causes(*(polarity("this (B, T, T) mask") + (MASK_KEEPDIMS,) if kwargs else (SCORES_KEEPDIMS,))):
@@ -327,8 +327,8 @@ def test_float32_in_float32_out(solution):
 
 
 @pytest.mark.category("dtype")
-def test_mixed_float_dtypes_give_result_type(solution):
-    x, w_q, w_k, w_v = make_inputs(10, B=5, T=5)
+def test_mixed_float_dtypes_give_result_type(solution, seed):
+    x, w_q, w_k, w_v = make_inputs(seed(10), B=5, T=5)
     for case, args in (("float32 x with float64 weights", (x.astype(np.float32), w_q, w_k, w_v)),
                        ("float64 x with float32 weights", (x, *(w.astype(np.float32) for w in (w_q, w_k, w_v))))):
         assert_dtype_only(solution.self_attention(*args), np.float64, ref.self_attention(*args),
@@ -336,10 +336,10 @@ def test_mixed_float_dtypes_give_result_type(solution):
 
 
 @pytest.mark.category("side-effects")
-def test_inputs_not_modified(solution):
+def test_inputs_not_modified(solution, seed):
     B = T = 4
-    x, w_q, w_k, w_v = make_inputs(11, B=B, T=T)
-    mask = two_sided_mask(110, B, T)                                     # (B, T, T), no fully masked row
+    x, w_q, w_k, w_v = make_inputs(seed(11), B=B, T=T)
+    mask = two_sided_mask(seed(110), B, T)                               # (B, T, T), no fully masked row
     case = "a random (B, T, T) mask, every query row with a visible key"
     saved = {name: value.copy() for name, value in zip(("x", "w_q", "w_k", "w_v", "mask"), (x, w_q, w_k, w_v, mask))}
     _, args, kwargs = solution.self_attention.with_inputs(x, w_q, w_k, w_v, mask=mask)

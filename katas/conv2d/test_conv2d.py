@@ -186,15 +186,15 @@ def test_forward_matches_reference(solution):
 
 
 @pytest.mark.category("correctness")
-def test_forward_strides_and_paddings(solution):
-    for seed, config in enumerate(STRIDES_AND_PADDINGS, start=10):
-        run_config(solution, seed, config, "forward")
+def test_forward_strides_and_paddings(solution, seed):
+    for case_seed, config in enumerate(STRIDES_AND_PADDINGS, start=10):
+        run_config(solution, seed(case_seed), config, "forward")
 
 
 @pytest.mark.category("correctness")
-def test_forward_without_bias(solution):
+def test_forward_without_bias(solution, seed):
     config = (2, 3, 4, 7, 9, 3, 2, 2, 1)
-    x, w, _, _ = make_inputs(2, *config)
+    x, w, _, _ = make_inputs(seed(2), *config)
     case = describe(*config, 2)
     expected = ref.conv2d_forward(x, w, None, stride=2, pad=1)
     close(solution.conv2d_forward(x, w, stride=2, pad=1), expected, f"the output for {case}, b omitted (default None)")
@@ -202,9 +202,9 @@ def test_forward_without_bias(solution):
 
 
 @pytest.mark.category("correctness")
-def test_forward_float32_values(solution):
-    for seed, config in enumerate([(2, 3, 4, 5, 6, 3, 3, 1, 0)] + STRIDES_AND_PADDINGS, start=20):
-        run_config(solution, seed, config, "forward", dtype=np.float32)
+def test_forward_float32_values(solution, seed):
+    for case_seed, config in enumerate([(2, 3, 4, 5, 6, 3, 3, 1, 0)] + STRIDES_AND_PADDINGS, start=20):
+        run_config(solution, seed(case_seed), config, "forward", dtype=np.float32)
 
 
 # -- backward: values -------------------------------------------------------------------------------
@@ -215,16 +215,16 @@ def test_backward_matches_reference(solution):
 
 
 @pytest.mark.category("correctness")
-def test_backward_strides_and_paddings(solution):
-    for seed, config in enumerate(STRIDES_AND_PADDINGS, start=30):
-        run_config(solution, seed, config, "backward")
+def test_backward_strides_and_paddings(solution, seed):
+    for case_seed, config in enumerate(STRIDES_AND_PADDINGS, start=30):
+        run_config(solution, seed(case_seed), config, "backward")
 
 
 @pytest.mark.category("correctness")
-def test_bias_gradient_sums_over_batch_and_positions(solution):
+def test_bias_gradient_sums_over_batch_and_positions(solution, seed):
     # dout = 1 everywhere except channel o, which holds o + 1: db[o] = (o + 1) * B * H_out * W_out.
     B, C_in, C_out, H, W = 3, 2, 4, 6, 5
-    x, w, _, _ = make_inputs(4, B, C_in, C_out, H, W, 3, 3, stride=1, pad=1)
+    x, w, _, _ = make_inputs(seed(4), B, C_in, C_out, H, W, 3, 3, stride=1, pad=1)
     dout = np.broadcast_to(np.arange(1.0, C_out + 1)[None, :, None, None], (B, C_out, H, W)).copy()
     case = f"{describe(B, C_in, C_out, H, W, 3, 3, 1, 1, 4)}, dout[:, o] = o + 1"
     _, _, db = backward(solution, dout, x, w, 1, 1, case)
@@ -233,9 +233,9 @@ def test_bias_gradient_sums_over_batch_and_positions(solution):
 
 
 @pytest.mark.category("correctness")
-def test_backward_float32_values(solution):
-    for seed, config in enumerate([(2, 3, 4, 5, 6, 3, 3, 1, 0)] + STRIDES_AND_PADDINGS, start=40):
-        run_config(solution, seed, config, "backward", dtype=np.float32)
+def test_backward_float32_values(solution, seed):
+    for case_seed, config in enumerate([(2, 3, 4, 5, 6, 3, 3, 1, 0)] + STRIDES_AND_PADDINGS, start=40):
+        run_config(solution, seed(case_seed), config, "backward", dtype=np.float32)
 
 
 # -- shapes -----------------------------------------------------------------------------------------
@@ -256,8 +256,8 @@ OUTPUT_SIZES = {
 
 
 @pytest.mark.category("shapes")
-def test_output_shape(solution):
-    rng = np.random.default_rng(5)
+def test_output_shape(solution, seed):
+    rng = np.random.default_rng(seed(5))
     for (H, W, kH, kW, stride, pad), (H_out, W_out) in OUTPUT_SIZES.items():
         x, w = rng.standard_normal((2, 3, H, W)), rng.standard_normal((4, 3, kH, kW))
         out = forward(solution, x, w, None, stride, pad)
@@ -266,8 +266,8 @@ def test_output_shape(solution):
 
 
 @pytest.mark.category("shapes")
-def test_gradient_shapes(solution):
-    rng = np.random.default_rng(6)
+def test_gradient_shapes(solution, seed):
+    rng = np.random.default_rng(seed(6))
     for H, W, kH, kW, stride, pad in OUTPUT_SIZES:
         x, w = rng.standard_normal((2, 3, H, W)), rng.standard_normal((4, 3, kH, kW))
         dout = rng.standard_normal((2, 4, out_size(H, kH, stride, pad), out_size(W, kW, stride, pad)))
@@ -278,45 +278,46 @@ def test_gradient_shapes(solution):
 # -- edge cases -------------------------------------------------------------------------------------
 
 @pytest.mark.category("edge-case")
-def test_rows_and_cols_left_over_by_the_stride_get_zero_gradient(solution):
+def test_rows_and_cols_left_over_by_the_stride_get_zero_gradient(solution, seed):
     # H=8, W=7, 3x3, stride 3, no pad: windows start at 0 and 3 and read rows/cols 0..5 only.
     # With pad 1 on H=9: padded rows 0..8 are read, so x row 8 (padded row 9) is left over.
-    for seed, config, unread in ((7, (2, 2, 3, 8, 7, 3, 3, 3, 0), (np.s_[:, :, 6:, :], np.s_[:, :, :, 6:])),
-                                 (8, (1, 2, 3, 9, 10, 3, 3, 3, 1), (np.s_[:, :, 8:, :],))):
-        run_config(solution, seed, config, "forward")
-        check_unread_get_zero_gradient(solution, seed, config, unread)
+    for case_seed, config, unread in ((7, (2, 2, 3, 8, 7, 3, 3, 3, 0), (np.s_[:, :, 6:, :], np.s_[:, :, :, 6:])),
+                                      (8, (1, 2, 3, 9, 10, 3, 3, 3, 1), (np.s_[:, :, 8:, :],))):
+        run_config(solution, seed(case_seed), config, "forward")
+        check_unread_get_zero_gradient(solution, seed(case_seed), config, unread)
 
 
 @pytest.mark.category("edge-case")
-def test_kernel_as_large_as_the_padded_input(solution):
+def test_kernel_as_large_as_the_padded_input(solution, seed):
     # A single output position per image: H_out = W_out = 1.
-    for seed, config in ((9, (2, 2, 3, 4, 5, 6, 7, 1, 1)), (10, (1, 3, 2, 5, 3, 5, 3, 2, 0))):
-        run_config(solution, seed, config, "forward")
-        run_config(solution, seed, config, "backward")
+    for case_seed, config in ((9, (2, 2, 3, 4, 5, 6, 7, 1, 1)), (10, (1, 3, 2, 5, 3, 5, 3, 2, 0))):
+        run_config(solution, seed(case_seed), config, "forward")
+        run_config(solution, seed(case_seed), config, "backward")
 
 
 @pytest.mark.category("edge-case")
-def test_one_by_one_kernel(solution):
+def test_one_by_one_kernel(solution, seed):
     # Stride 2, pad 1 on 6x5: the outputs on the border read only padding (they equal the bias),
     # and only x rows 1, 3, 5 and cols 1, 3 get a gradient.
-    for seed, config in ((11, (2, 3, 5, 6, 5, 1, 1, 1, 0)), (12, (2, 3, 4, 6, 5, 1, 1, 2, 1))):
-        run_config(solution, seed, config, "forward")
-        run_config(solution, seed, config, "backward")
+    for case_seed, config in ((11, (2, 3, 5, 6, 5, 1, 1, 1, 0)), (12, (2, 3, 4, 6, 5, 1, 1, 2, 1))):
+        run_config(solution, seed(case_seed), config, "forward")
+        run_config(solution, seed(case_seed), config, "backward")
 
 
 @pytest.mark.category("edge-case")
-def test_stride_larger_than_the_kernel(solution):
+def test_stride_larger_than_the_kernel(solution, seed):
     # 2x2 kernel, stride 3 on 9x10: rows 2, 5, 8 and cols 2, 5, 8, 9 are skipped (zero gradient).
-    config, seed = (2, 2, 3, 9, 10, 2, 2, 3, 0), 13
-    run_config(solution, seed, config, "forward")
-    check_unread_get_zero_gradient(solution, seed, config, (np.s_[:, :, [2, 5, 8], :], np.s_[:, :, :, [2, 5, 8, 9]]))
+    config, case_seed = (2, 2, 3, 9, 10, 2, 2, 3, 0), seed(13)
+    run_config(solution, case_seed, config, "forward")
+    check_unread_get_zero_gradient(solution, case_seed, config,
+                                   (np.s_[:, :, [2, 5, 8], :], np.s_[:, :, :, [2, 5, 8, 9]]))
 
 
 @pytest.mark.category("edge-case")
-def test_single_channel_single_image(solution):
-    for seed, config in ((14, (1, 1, 1, 5, 4, 2, 3, 1, 0)), (15, (1, 1, 1, 1, 1, 1, 1, 1, 0))):
-        run_config(solution, seed, config, "forward")
-        run_config(solution, seed, config, "backward")
+def test_single_channel_single_image(solution, seed):
+    for case_seed, config in ((14, (1, 1, 1, 5, 4, 2, 3, 1, 0)), (15, (1, 1, 1, 1, 1, 1, 1, 1, 0))):
+        run_config(solution, seed(case_seed), config, "forward")
+        run_config(solution, seed(case_seed), config, "backward")
 
 
 # -- dtypes -----------------------------------------------------------------------------------------
@@ -332,11 +333,11 @@ def assert_dtype_then_values(actual, expected, dtype, case):
 
 
 @pytest.mark.category("dtype")
-def test_forward_keeps_the_float_dtype(solution):
-    config, seed = (2, 3, 4, 7, 9, 3, 2, 2, 1), 16
+def test_forward_keeps_the_float_dtype(solution, seed):
+    config, case_seed = (2, 3, 4, 7, 9, 3, 2, 2, 1), seed(16)
     for dtype in (np.float32, np.float64):
-        x, w, b, _ = make_inputs(seed, *config, dtype=dtype)
-        case = describe(*config, seed) + f", all {np.dtype(dtype)}"
+        x, w, b, _ = make_inputs(case_seed, *config, dtype=dtype)
+        case = describe(*config, case_seed) + f", all {np.dtype(dtype)}"
         assert_dtype_then_values(forward(solution, x, w, b, 2, 1), ref.conv2d_forward(x, w, b, stride=2, pad=1),
                                  dtype, f"the output for {case}")
         assert_dtype_then_values(forward(solution, x, w, None, 2, 1), ref.conv2d_forward(x, w, None, stride=2, pad=1),
@@ -344,11 +345,11 @@ def test_forward_keeps_the_float_dtype(solution):
 
 
 @pytest.mark.category("dtype")
-def test_backward_keeps_the_float_dtype(solution):
-    config, seed = (2, 3, 4, 7, 9, 3, 2, 2, 1), 17
+def test_backward_keeps_the_float_dtype(solution, seed):
+    config, case_seed = (2, 3, 4, 7, 9, 3, 2, 2, 1), seed(17)
     for dtype in (np.float32, np.float64):
-        x, w, _, dout = make_inputs(seed, *config, dtype=dtype)
-        case = describe(*config, seed) + f", all {np.dtype(dtype)}"
+        x, w, _, dout = make_inputs(case_seed, *config, dtype=dtype)
+        case = describe(*config, case_seed) + f", all {np.dtype(dtype)}"
         grads = solution.conv2d_backward(dout, x, w, stride=2, pad=1)
         if not (isinstance(grads, (tuple, list)) and len(grads) == 3):
             raise AssertionError(f"conv2d_backward returned {type(grads).__name__} for {case}; expected a tuple (dx, dw, db)")
@@ -371,28 +372,28 @@ def assert_inputs_unchanged(after, before, expected, result, case):
 
 
 @pytest.mark.category("side-effects")
-def test_forward_does_not_modify_inputs(solution):
-    for seed, config in ((18, (2, 3, 4, 5, 6, 3, 3, 1, 0)), (19, (2, 3, 4, 7, 9, 3, 2, 2, 1))):
-        x, w, b, _ = make_inputs(seed, *config)
+def test_forward_does_not_modify_inputs(solution, seed):
+    for case_seed, config in ((18, (2, 3, 4, 5, 6, 3, 3, 1, 0)), (19, (2, 3, 4, 7, 9, 3, 2, 2, 1))):
+        x, w, b, _ = make_inputs(seed(case_seed), *config)
         stride, pad = config[-2:]
         saved = {"x": x.copy(), "w": w.copy(), "b": b.copy()}
         out, args, _ = solution.conv2d_forward.with_inputs(x, w, b, stride=stride, pad=pad)
         assert_inputs_unchanged(dict(zip(("x", "w", "b"), args)), saved,
                                 [ref.conv2d_forward(x, w, b, stride=stride, pad=pad)], [out],
-                                "conv2d_forward, " + describe(*config, seed))
+                                "conv2d_forward, " + describe(*config, seed(case_seed)))
 
 
 @pytest.mark.category("side-effects")
-def test_backward_does_not_modify_inputs(solution):
-    for seed, config in ((20, (2, 3, 4, 5, 6, 3, 3, 1, 0)), (21, (2, 3, 4, 7, 9, 3, 2, 2, 1))):
-        x, w, _, dout = make_inputs(seed, *config)
+def test_backward_does_not_modify_inputs(solution, seed):
+    for case_seed, config in ((20, (2, 3, 4, 5, 6, 3, 3, 1, 0)), (21, (2, 3, 4, 7, 9, 3, 2, 2, 1))):
+        x, w, _, dout = make_inputs(seed(case_seed), *config)
         stride, pad = config[-2:]
         saved = {"dout": dout.copy(), "x": x.copy(), "w": w.copy()}
         grads, args, _ = solution.conv2d_backward.with_inputs(dout, x, w, stride=stride, pad=pad)
         grads = grads if isinstance(grads, (tuple, list)) and len(grads) == 3 else [grads] * 3
         assert_inputs_unchanged(dict(zip(("dout", "x", "w"), args)), saved,
                                 ref.conv2d_backward(dout, x, w, stride=stride, pad=pad), grads,
-                                "conv2d_backward, " + describe(*config, seed))
+                                "conv2d_backward, " + describe(*config, seed(case_seed)))
 
 
 # -- speed ------------------------------------------------------------------------------------------

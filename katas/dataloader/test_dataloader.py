@@ -206,18 +206,18 @@ def assert_disjoint(runs, setup):
 # -- counts -----------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_batch_counts_without_drop_last(solution, make):
+def test_batch_counts_without_drop_last(solution, make, seed):
     for n, world_size, batch_size in GRID:
         for shuffle in (True, False):
-            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=False, seed=3, epoch=1)
+            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=False, seed=seed(3), epoch=1)
             assert_counts(run_epoch(solution, make, setup), setup)
 
 
 @pytest.mark.category("correctness")
-def test_batch_counts_with_drop_last(solution, make):
+def test_batch_counts_with_drop_last(solution, make, seed):
     for n, world_size, batch_size in GRID:
         for shuffle in (True, False):
-            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=True, seed=4, epoch=2)
+            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=True, seed=seed(4), epoch=2)
             assert_counts(run_epoch(solution, make, setup), setup)
 
 
@@ -231,19 +231,19 @@ def test_unshuffled_padding_wraps_around_the_order(solution, make):
 
 
 @pytest.mark.category("correctness")
-def test_shuffled_ranks_cover_the_dataset_once_plus_padding(solution, make):
+def test_shuffled_ranks_cover_the_dataset_once_plus_padding(solution, make, seed):
     # A correct loader yields the counts checked here with probability 1 (whatever its permutation).
     for n, world_size, batch_size in GRID:
-        for seed, epoch in ((5, 0), (6, 3)):
-            setup = Setup(n, world_size, batch_size, shuffle=True, drop_last=False, seed=seed, epoch=epoch)
+        for case_seed, epoch in ((5, 0), (6, 3)):
+            setup = Setup(n, world_size, batch_size, shuffle=True, drop_last=False, seed=seed(case_seed), epoch=epoch)
             assert_padded_cover(run_epoch(solution, make, setup), setup)
 
 
 @pytest.mark.category("correctness")
-def test_drop_last_ranks_are_disjoint(solution, make):
+def test_drop_last_ranks_are_disjoint(solution, make, seed):
     for n, world_size, batch_size in GRID:
         for shuffle in (True, False):
-            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=True, seed=7, epoch=1)
+            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=True, seed=seed(7), epoch=1)
             assert_disjoint(run_epoch(solution, make, setup), setup)
 
 
@@ -261,7 +261,7 @@ def test_one_unshuffled_rank_yields_the_dataset_in_order(solution, make):
 
 
 @pytest.mark.category("correctness")
-def test_items_come_from_any_sequence(solution, make):
+def test_items_come_from_any_sequence(solution, make, seed):
     n = 9
     rows = np.arange(3 * n, dtype=np.float64).reshape(n, 3) * 1.5          # (n, 3): row i starts at 4.5 i
     datasets = {
@@ -272,7 +272,7 @@ def test_items_come_from_any_sequence(solution, make):
             (make("toys.dataloader:IndexDataset", n), lambda item: _exact_index(item, 1)),
     }
     for what, (dataset, item_index) in datasets.items():
-        setup = Setup(n, 2, 2, shuffle=True, drop_last=False, seed=8, epoch=1)
+        setup = Setup(n, 2, 2, shuffle=True, drop_last=False, seed=seed(8), epoch=1)
         runs = run_epoch(solution, make, setup, dataset, item_index)
         try:
             assert_padded_cover(runs, setup)
@@ -298,10 +298,10 @@ def _row_index(item, rows):
 
 
 @pytest.mark.category("correctness")
-def test_each_rank_gets_other_samples_each_epoch(solution):
+def test_each_rank_gets_other_samples_each_epoch(solution, seed):
     # The dataset is shuffled, then sharded: a rank's set of 20 samples out of 40 repeats between two
     # epochs with probability 1 / C(40, 20) = 7e-12 for a correct loader.
-    setup = Setup(40, 2, 4, shuffle=True, drop_last=False, seed=9, epoch=None)
+    setup = Setup(40, 2, 4, shuffle=True, drop_last=False, seed=seed(9), epoch=None)
     loaders = [setup.build(solution, rank) for rank in range(2)]
     seen = {}
     for epoch in (0, 1, 2):
@@ -320,8 +320,8 @@ def test_each_rank_gets_other_samples_each_epoch(solution):
 # -- determinism ------------------------------------------------------------------------------------
 
 @pytest.mark.category("determinism")
-def test_same_seed_and_epoch_give_the_same_batches(solution):
-    setup = Setup(23, 3, 4, shuffle=True, drop_last=False, seed=11, epoch=2)
+def test_same_seed_and_epoch_give_the_same_batches(solution, seed):
+    setup = Setup(23, 3, 4, shuffle=True, drop_last=False, seed=seed(11), epoch=2)
     for rank in range(3):
         case = f"rank {rank} of {setup}"
         loader = setup.build(solution, rank)
@@ -357,10 +357,10 @@ def _rank_orders(solution, setup, rank, epochs):
 
 
 @pytest.mark.category("determinism")
-def test_order_changes_with_the_epoch(solution):
+def test_order_changes_with_the_epoch(solution, seed):
     # Two epochs of a correct loader give a rank the same 15 of 30 samples in the same order with
     # probability 15! / 30! = 5e-21 per pair.
-    setup = Setup(30, 2, 4, shuffle=True, drop_last=False, seed=12, epoch=None)
+    setup = Setup(30, 2, 4, shuffle=True, drop_last=False, seed=seed(12), epoch=None)
     for rank in range(2):
         orders = _rank_orders(solution, setup, rank, range(5))
         for a in range(5):
@@ -371,12 +371,12 @@ def test_order_changes_with_the_epoch(solution):
 
 
 @pytest.mark.category("determinism")
-def test_order_changes_with_the_seed(solution):
+def test_order_changes_with_the_seed(solution, seed):
     for epoch in (0, 1):
         by_seed = {}
-        for seed in (0, 1, 2, 3):
-            setup = Setup(30, 2, 4, shuffle=True, drop_last=False, seed=seed, epoch=epoch)
-            by_seed[seed] = _rank_orders(solution, setup, 0, [epoch])[epoch]
+        for case_seed in (0, 1, 2, 3):
+            setup = Setup(30, 2, 4, shuffle=True, drop_last=False, seed=seed(case_seed), epoch=epoch)
+            by_seed[seed(case_seed)] = _rank_orders(solution, setup, 0, [epoch])[epoch]
         for a in by_seed:
             for b in by_seed:
                 if a < b and by_seed[a] == by_seed[b]:
@@ -386,8 +386,8 @@ def test_order_changes_with_the_seed(solution):
 
 
 @pytest.mark.category("determinism")
-def test_order_ignores_the_global_random_state(solution, make):
-    setup = Setup(25, 2, 5, shuffle=True, drop_last=False, seed=13, epoch=4)
+def test_order_ignores_the_global_random_state(solution, make, seed):
+    setup = Setup(25, 2, 5, shuffle=True, drop_last=False, seed=seed(13), epoch=4)
     for rank in range(2):
         case = f"rank {rank} of {setup}"
         make("toys.dataloader:seed_global_random", 1)
@@ -410,10 +410,10 @@ def test_order_ignores_the_global_random_state(solution, make):
 # -- side effects -----------------------------------------------------------------------------------
 
 @pytest.mark.category("side-effects")
-def test_global_random_state_is_neither_used_nor_reseeded(solution, make):
+def test_global_random_state_is_neither_used_nor_reseeded(solution, make, seed):
     watch = make("toys.common:GlobalRandomWatch")
     for shuffle in (True, False):
-        setup = Setup(20, 2, 3, shuffle=shuffle, drop_last=False, seed=14)
+        setup = Setup(20, 2, 3, shuffle=shuffle, drop_last=False, seed=seed(14))
         for epoch in (0, 1):
             setup.epoch = epoch
             run_epoch(solution, make, setup)
@@ -425,12 +425,12 @@ def test_global_random_state_is_neither_used_nor_reseeded(solution, make):
 
 
 @pytest.mark.category("side-effects")
-def test_dataset_is_not_modified(solution, make):
+def test_dataset_is_not_modified(solution, make, seed):
     n = 12
     for shuffle in (True, False):
         original = names(n)
         dataset = make("toys.dataloader:in_worker", original)   # a list that stays in the worker
-        setup = Setup(n, 2, 5, shuffle=shuffle, drop_last=False, seed=15)
+        setup = Setup(n, 2, 5, shuffle=shuffle, drop_last=False, seed=seed(15))
         for epoch in (0, 1):
             setup.epoch = epoch
             run_epoch(solution, make, setup, dataset)
@@ -443,24 +443,24 @@ def test_dataset_is_not_modified(solution, make):
 # -- edge cases -------------------------------------------------------------------------------------
 
 @pytest.mark.category("edge-case")
-def test_world_size_larger_than_the_dataset(solution, make):
+def test_world_size_larger_than_the_dataset(solution, make, seed):
     # Padding longer than the dataset wraps around it more than once: n=2 on 7 ranks pads 5 indices.
     for n, world_size, batch_size in ((3, 5, 1), (2, 7, 2), (1, 4, 3)):
         for shuffle in (False, True):
-            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=False, seed=16, epoch=1)
+            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=False, seed=seed(16), epoch=1)
             runs = run_epoch(solution, make, setup)
             assert_counts(runs, setup)
             assert_padded_cover(runs, setup)
-            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=True, seed=16, epoch=1)
+            setup = Setup(n, world_size, batch_size, shuffle=shuffle, drop_last=True, seed=seed(16), epoch=1)
             assert_counts(run_epoch(solution, make, setup), setup)
 
 
 @pytest.mark.category("edge-case")
-def test_empty_dataset_gives_no_batches(solution, make):
+def test_empty_dataset_gives_no_batches(solution, make, seed):
     for world_size in (1, 3):
         for shuffle in (True, False):
             for drop_last in (False, True):
-                setup = Setup(0, world_size, 2, shuffle=shuffle, drop_last=drop_last, seed=17, epoch=1)
+                setup = Setup(0, world_size, 2, shuffle=shuffle, drop_last=drop_last, seed=seed(17), epoch=1)
                 with classic_cause(f"an empty dataset ({setup}) must give 0 batches on every rank: is the "
                                    "wrap-around padding dividing by len(dataset)?",
                                    raised=("ZeroDivisionError", "RuntimeWarning")):
@@ -525,9 +525,9 @@ def test_ten_million_samples_are_fetched_batch_by_batch(solution, make):
 # -- performance ------------------------------------------------------------------------------------
 
 @pytest.mark.category("performance")
-def test_items_are_fetched_only_when_needed(solution, make):
+def test_items_are_fetched_only_when_needed(solution, make, seed):
     # Counted, not timed: len() fetches no item, and the first batch does not fetch the whole shard.
-    setup = Setup(1000, 2, 4, shuffle=True, drop_last=False, seed=18, epoch=1)
+    setup = Setup(1000, 2, 4, shuffle=True, drop_last=False, seed=seed(18), epoch=1)
     case = f"rank 1 of {setup}, dataset[i] counting its fetches"
     dataset = make("toys.dataloader:IndexDataset", 1000)
     loader = setup.build(solution, 1, dataset)

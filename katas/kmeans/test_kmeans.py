@@ -167,30 +167,30 @@ def blob_means(X, truth):
 
 
 @pytest.mark.category("correctness")
-def test_well_separated_blobs_are_found_by_kmeanspp(solution):
-    X, truth = blobs()
-    for seed in (0, 1, 7, 2024):
-        case = f"five well-separated blobs (200, 3), k=5, k-means++, seed={seed}"
-        centroids, labels = run(solution, X, 5, case, seed=seed)
+def test_well_separated_blobs_are_found_by_kmeanspp(solution, seed):
+    X, truth = blobs(seed=seed(0))
+    for case_seed in (0, 1, 7, 2024):
+        case = f"five well-separated blobs (200, 3), k=5, k-means++, seed={seed(case_seed)}"
+        centroids, labels = run(solution, X, 5, case, seed=seed(case_seed))
         perm = true_cluster_of(labels, truth, case)
         assert_close(centroids[perm], blob_means(X, truth), f"the centroids for {case}", rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.category("correctness")
-def test_fixed_point_at_convergence_kmeanspp(solution):
-    for seed in (0, 1):
-        X = overlapping(seed=seed)
-        case = f"overlapping Gaussians (300, 4), k=6, k-means++, seed={seed}, num_iters=300"
-        centroids, labels = run(solution, X, 6, case, num_iters=300, seed=seed)
+def test_fixed_point_at_convergence_kmeanspp(solution, seed):
+    for case_seed in (0, 1):
+        X = overlapping(seed=seed(case_seed))
+        case = f"overlapping Gaussians (300, 4), k=6, k-means++, seed={seed(case_seed)}, num_iters=300"
+        centroids, labels = run(solution, X, 6, case, num_iters=300, seed=seed(case_seed))
         assert_fixed_point(X, centroids, labels, case)
 
 
 @pytest.mark.category("correctness")
-def test_fixed_point_at_convergence_random_init(solution):
-    for seed in (0, 5):
-        X = overlapping(n=250, d=3, seed=seed + 10)
-        case = f"overlapping Gaussians (250, 3), k=7, init='random', seed={seed}, num_iters=300"
-        centroids, labels = run(solution, X, 7, case, num_iters=300, seed=seed, init="random")
+def test_fixed_point_at_convergence_random_init(solution, seed):
+    for case_seed in (0, 5):
+        X = overlapping(n=250, d=3, seed=seed(case_seed + 10))
+        case = f"overlapping Gaussians (250, 3), k=7, init='random', seed={seed(case_seed)}, num_iters=300"
+        centroids, labels = run(solution, X, 7, case, num_iters=300, seed=seed(case_seed), init="random")
         assert_fixed_point(X, centroids, labels, case)
 
 
@@ -222,11 +222,11 @@ def one_update_results(X):
 
 
 @pytest.mark.category("correctness")
-def test_num_iters_bounds_the_updates(solution):
+def test_num_iters_bounds_the_updates(solution, seed):
     starts = one_update_results(ITERS_X)
-    for seed in range(60):
-        case = f"7 integer points (7, 2), k=2, k-means++, num_iters=1, seed={seed}"
-        centroids, _ = run(solution, ITERS_X, 2, case, num_iters=1, seed=seed)
+    for case_seed in range(60):
+        case = f"7 integer points (7, 2), k=2, k-means++, num_iters=1, seed={seed(case_seed)}"
+        centroids, _ = run(solution, ITERS_X, 2, case, num_iters=1, seed=seed(case_seed))
         C = sort_rows(centroids.astype(np.float64))
         if not any(np.allclose(C, s, rtol=0, atol=1e-6) for s in starts):
             labels = ref.assign(ITERS_X, C)
@@ -239,8 +239,8 @@ def test_num_iters_bounds_the_updates(solution):
 
 
 @pytest.mark.category("numerical-stability")
-def test_blobs_far_from_the_origin(solution):
-    X, truth = blobs(offset=1e5)
+def test_blobs_far_from_the_origin(solution, seed):
+    X, truth = blobs(offset=1e5, seed=seed(0))
     case = "five well-separated blobs offset by 1e5 (spread 0.01), k=5, k-means++"
     centroids, labels = run(solution, X, 5, case)
     perm = true_cluster_of(labels, truth, case)
@@ -248,8 +248,8 @@ def test_blobs_far_from_the_origin(solution):
 
 
 @pytest.mark.category("shapes")
-def test_shapes_for_small_and_degenerate_sizes(solution):
-    rng = np.random.default_rng(4)
+def test_shapes_for_small_and_degenerate_sizes(solution, seed):
+    rng = np.random.default_rng(seed(4))
     for n, d, k in ((1, 3, 1), (9, 1, 3), (12, 6, 2), (40, 2, 11)):
         X = rng.standard_normal((n, d))
         for init in ("k-means++", "random"):
@@ -259,8 +259,8 @@ def test_shapes_for_small_and_degenerate_sizes(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_k_equal_to_one_gives_the_mean(solution):
-    X = overlapping(n=50, d=3, seed=2)
+def test_k_equal_to_one_gives_the_mean(solution, seed):
+    X = overlapping(n=50, d=3, seed=seed(2))
     case = "overlapping Gaussians (50, 3), k=1"
     centroids, labels = run(solution, X, 1, case)
     assert_close(centroids, X.mean(axis=0, keepdims=True), f"the centroid for {case}", rtol=1e-12, atol=1e-12)
@@ -269,8 +269,8 @@ def test_k_equal_to_one_gives_the_mean(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_k_equal_to_n_puts_each_point_in_its_own_cluster(solution):
-    X = np.random.default_rng(5).standard_normal((12, 3))
+def test_k_equal_to_n_puts_each_point_in_its_own_cluster(solution, seed):
+    X = np.random.default_rng(seed(5)).standard_normal((12, 3))
     case = "12 distinct points, k=12, k-means++"
     centroids, labels = run(solution, X, 12, case)
     if np.unique(labels).size != 12:
@@ -281,7 +281,7 @@ def test_k_equal_to_n_puts_each_point_in_its_own_cluster(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_more_clusters_than_distinct_points_kmeanspp(solution):
+def test_more_clusters_than_distinct_points_kmeanspp(solution, seed):
     """k-means++ covers every distinct point first, then every D(x)^2 is 0: no 0/0, no NaN."""
     zero_sum = ("0/0: with more clusters than distinct points, once every distinct point holds a centroid every "
                 "D(x)^2 is 0 and so is their sum; draw the next centroid uniformly then (and a cluster left empty by "
@@ -290,24 +290,24 @@ def test_more_clusters_than_distinct_points_kmeanspp(solution):
     cases = ((duplicates(), 5, "3 distinct points x 20 copies, k=5"),
              (np.tile([[2.0, -1.0, 0.5]], (30, 1)), 4, "30 identical points, k=4"))
     for X, k, name in cases:
-        for seed in (0, 1):
-            case = f"{name}, k-means++, seed={seed}"
-            centroids, labels = run(solution, X, k, case, causes=causes, seed=seed)
+        for case_seed in (0, 1):
+            case = f"{name}, k-means++, seed={seed(case_seed)}"
+            centroids, labels = run(solution, X, k, case, causes=causes, seed=seed(case_seed))
             assert_close(centroids[labels], X, f"each point's centroid for {case} (every point should sit on "
                          "its centroid)", rtol=1e-12, atol=1e-12)
             assert_fixed_point(X, centroids, labels, case)
 
 
 @pytest.mark.category("edge-case")
-def test_empty_clusters_from_random_init_stay_finite(solution):
+def test_empty_clusters_from_random_init_stay_finite(solution, seed):
     """Random centroids drawn from heavily duplicated points coincide: some clusters are empty."""
     empty = ("0/0: random initial centroids drawn from duplicated points coincide, so some clusters are empty, and "
              "the mean of no points is 0/0; re-seed such a centroid or keep it where it was")
     causes = (SQRT, EMPTY, ("invalid value", empty), ("divide by zero", empty))
     X = duplicates()
-    for seed in (0, 1, 2):
-        case = f"3 distinct points x 20 copies, k=5, init='random', seed={seed}"
-        centroids, labels = run(solution, X, 5, case, causes=causes, seed=seed, init="random")
+    for case_seed in (0, 1, 2):
+        case = f"3 distinct points x 20 copies, k=5, init='random', seed={seed(case_seed)}"
+        centroids, labels = run(solution, X, 5, case, causes=causes, seed=seed(case_seed), init="random")
         assert_fixed_point(X, centroids, labels, case)
 
 
@@ -387,16 +387,16 @@ def multinomial_p_value(counts, probs):
 
 
 @pytest.mark.category("statistics")
-def test_kmeanspp_draws_with_probability_proportional_to_squared_distance(solution):
+def test_kmeanspp_draws_with_probability_proportional_to_squared_distance(solution, seed):
     X, group = kmeanspp_data()
     outcomes = kmeanspp_outcomes()
     keys = sorted(outcomes, key=describe_partition)
     groups = ", ".join(f"{PP_NAMES[g]}: {n} x {tuple(int(v) for v in PP_GROUPS[g])}" for g, n in enumerate(PP_SIZES))
     data = f"4 groups of identical points ({groups}), k=2, k-means++"
     counts = dict.fromkeys(keys, 0)
-    for seed in range(PP_DRAWS):
-        case = f"{data}, seed={seed}"
-        _, labels = call_kmeans(solution, X, 2, case, seed=seed)
+    for case_seed in range(PP_DRAWS):
+        case = f"{data}, seed={seed(case_seed)}"
+        _, labels = call_kmeans(solution, X, 2, case, seed=seed(case_seed))
         labels = assert_shape(as_array(labels, f"the labels for {case}"), (len(X),), f"the labels for {case}")
         key = partition_of(labels, group)
         if key not in counts:
@@ -414,7 +414,8 @@ def test_kmeanspp_draws_with_probability_proportional_to_squared_distance(soluti
         detail = "; ".join(f"{describe_partition(k)}: observed {counts[k]}, expected {PP_DRAWS * outcomes[k]:.1f}"
                            for k in keys)
         raise AssertionError(
-            f"the k-means++ draws do not follow the k-means++ distribution for {data}, seeds 0 to {PP_DRAWS - 1}: "
+            f"the k-means++ draws do not follow the k-means++ distribution for {data}, seeds {seed(0)}, "
+            f"{seed(1)}, ... ({PP_DRAWS} in all): "
             f"{detail}; exact multinomial p = {p_value:.2g} (< {PP_ALPHA:g}). The first centroid is a data point "
             "drawn uniformly, each next one a data point drawn with probability proportional to D(x)^2, its "
             "SQUARED distance to the nearest centroid chosen so far (not D(x), not the farthest point, not the "
@@ -433,10 +434,10 @@ def found_the_blobs(centroids, labels, X, truth):
 
 
 @pytest.mark.category("dtype")
-def test_centroids_keep_the_dtype_of_x(solution):
+def test_centroids_keep_the_dtype_of_x(solution, seed):
     # Integer-valued blobs 1000 apart: exact arithmetic and one centroid per blob for any correct
     # solution; only the dtype of the centroids is looked at.
-    X, truth = integer_blobs()
+    X, truth = integer_blobs(seed=seed(0))
     for dtype in (np.float32, np.float64):
         Xd = X.astype(dtype)
         case = f"five well-separated integer-valued {np.dtype(dtype)} blobs (200, 3), k=5"
@@ -482,8 +483,8 @@ def identical(a, b):
 
 
 @pytest.mark.category("determinism")
-def test_same_seed_gives_identical_results(solution):
-    X = integer_points(200, 2, seed=6, span=40)                          # distinct points, exact arithmetic
+def test_same_seed_gives_identical_results(solution, seed):
+    X = integer_points(200, 2, seed=seed(6), span=40)                    # distinct points, exact arithmetic
     for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
         case = f"200 distinct integer points (200, 2), k=6, {kwargs}, called twice"
         c1, l1 = call_kmeans(solution, X, 6, case, **kwargs)
@@ -499,13 +500,13 @@ def test_same_seed_gives_identical_results(solution):
 
 
 @pytest.mark.category("determinism")
-def test_global_random_state_is_not_used(solution, make):
-    X = integer_points(60, 2, seed=9)                                    # distinct points, exact arithmetic
+def test_global_random_state_is_not_used(solution, make, seed):
+    X = integer_points(60, 2, seed=seed(9))                              # distinct points, exact arithmetic
     watch = make("toys.common:GlobalRandomWatch")
     for init in ("k-means++", "random"):
-        for seed in (0, 1):
-            call_kmeans(solution, X, 4, f"60 distinct integer points (60, 2), k=4, init={init!r}, seed={seed}",
-                        init=init, seed=seed)
+        for kmeans_seed in (0, 1):
+            call_kmeans(solution, X, 4, f"60 distinct integer points (60, 2), k=4, init={init!r}, seed={kmeans_seed}",
+                        init=init, seed=kmeans_seed)
     touched = watch.touched()
     if touched:
         raise AssertionError(f"kmeans used or reseeded the global {' and '.join(touched)} state (60 distinct integer "
@@ -515,9 +516,9 @@ def test_global_random_state_is_not_used(solution, make):
 
 
 @pytest.mark.category("side-effects")
-def test_x_is_not_modified(solution):
+def test_x_is_not_modified(solution, seed):
     for dtype in (np.float64, np.float32):
-        X = integer_points(100, 3, seed=7).astype(dtype)                # distinct points, exact arithmetic
+        X = integer_points(100, 3, seed=seed(7)).astype(dtype)          # distinct points, exact arithmetic
         for init in ("k-means++", "random"):
             case = f"100 distinct integer points (100, 3) {np.dtype(dtype)}, k=4, init={init!r}"
             _, args_after, _ = solution.kmeans.with_inputs(X, 4, init=init)

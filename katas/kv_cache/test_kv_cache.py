@@ -174,17 +174,17 @@ def test_causal_mask_is_bool(solution):
 # -- KVCache as a container -----------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_append_one_token_at_a_time(solution, float64):
-    K, V = make_kv(1, 4)                                                 # (4, H, d_head)
+def test_append_one_token_at_a_time(solution, float64, seed):
+    K, V = make_kv(seed(1), 4)                                           # (4, H, d_head)
     cache = solution.KVCache(6, H, D_HEAD, dtype=float64)
     for t in range(4):
         cache.append(K[t], V[t])                                         # one token: (H, d_head)
-        assert_holds(cache, K[:t + 1], V[:t + 1], f"after {t + 1} single-token appends of (H, d_head), seed 1")
+        assert_holds(cache, K[:t + 1], V[:t + 1], f"after {t + 1} single-token appends of (H, d_head), seed {seed(1)}")
 
 
 @pytest.mark.category("correctness")
-def test_append_blocks_of_tokens(solution, float64):
-    K, V = make_kv(2, 10)
+def test_append_blocks_of_tokens(solution, float64, seed):
+    K, V = make_kv(seed(2), 10)
     cache = solution.KVCache(12, H, D_HEAD, dtype=float64)
     done, steps = 0, []
     for n in (4, 1, None, H, 2):                                         # None: one (H, d_head) token
@@ -192,16 +192,16 @@ def test_append_blocks_of_tokens(solution, float64):
         cache.append(k, v)
         done += 1 if n is None else n
         steps.append("(H, d_head)" if n is None else f"({n}, H, d_head)")
-        assert_holds(cache, K[:done], V[:done], f"after appends of {', '.join(steps)}, seed 2")
+        assert_holds(cache, K[:done], V[:done], f"after appends of {', '.join(steps)}, seed {seed(2)}")
 
 
 @pytest.mark.category("shapes")
-def test_get_returns_only_what_was_appended(solution, float64):
+def test_get_returns_only_what_was_appended(solution, float64, seed):
     cache = solution.KVCache(10, H, D_HEAD, dtype=float64)
     assert_len(cache, 0, "for a new cache")
     for name, got in zip("KV", get_kv(cache, "of a new cache")):
         assert_shape(got, (0, H, D_HEAD), f"the {name} of a new cache (max_len 10): nothing appended yet")
-    K, V = make_kv(3, 3)
+    K, V = make_kv(seed(3), 3)
     cache.append(K, V)
     for name, got in zip("KV", get_kv(cache, "after appending 3 tokens")):
         assert_shape(got, (3, H, D_HEAD), f"the {name} after appending 3 tokens to a cache of max_len 10 "
@@ -209,8 +209,8 @@ def test_get_returns_only_what_was_appended(solution, float64):
 
 
 @pytest.mark.category("edge-case")
-def test_two_caches_do_not_share_storage(solution, float64):
-    K, V = make_kv(4, 3)
+def test_two_caches_do_not_share_storage(solution, float64, seed):
+    K, V = make_kv(seed(4), 3)
     a = solution.KVCache(5, H, D_HEAD, dtype=float64)
     b = solution.KVCache(5, H, D_HEAD, dtype=float64)
     a.append(K[:2], V[:2])
@@ -220,8 +220,8 @@ def test_two_caches_do_not_share_storage(solution, float64):
 
 
 @pytest.mark.category("dtype")
-def test_cache_stores_in_its_own_dtype(solution, float64):
-    K, V = make_kv(5, 3)                                                 # float64 keys and values
+def test_cache_stores_in_its_own_dtype(solution, float64, seed):
+    K, V = make_kv(seed(5), 3)                                           # float64 keys and values
     cache = solution.KVCache(4, H, D_HEAD)                               # dtype omitted: float32
     cache.append(K[:2], V[:2])
     cache.append(K[2], V[2])
@@ -242,8 +242,8 @@ def test_cache_stores_in_its_own_dtype(solution, float64):
 # -- overflow -------------------------------------------------------------------------------------
 
 @pytest.mark.category("errors")
-def test_append_past_max_len_raises_and_keeps_the_cache(solution, float64):
-    K, V = make_kv(6, 9)
+def test_append_past_max_len_raises_and_keeps_the_cache(solution, float64, seed):
+    K, V = make_kv(seed(6), 9)
     cache = solution.KVCache(5, H, D_HEAD, dtype=float64)
     cache.append(K[:3], V[:3])
     for k, v, what in ((K[3:6], V[3:6], "3 tokens to a cache holding 3 of max_len 5"),
@@ -265,25 +265,25 @@ def test_append_past_max_len_raises_and_keeps_the_cache(solution, float64):
 
 
 @pytest.mark.category("errors")
-def test_prefill_that_would_overflow_raises_and_keeps_the_cache(solution, float64):
-    x, weights = make_problem(7, 12)
+def test_prefill_that_would_overflow_raises_and_keeps_the_cache(solution, float64, seed):
+    x, weights = make_problem(seed(7), 12)
     cache = solution.KVCache(8, H, D_HEAD, dtype=float64)
-    run_plan(solution, cache, x[:8], weights, (5,), "seed 7, max_len 8", tol=None)
+    run_plan(solution, cache, x[:8], weights, (5,), f"seed {seed(7)}, max_len 8", tol=None)
     saved = snapshot(cache, "before the overflow")
     with pytest.raises(ValueError):
         solution.prefill(x[5:9], *weights, cache, H)
         raise AssertionError("no ValueError for a prefill of 4 tokens into a cache holding 5 of max_len 8")
     assert_unchanged_cache(cache, saved, "after a prefill of 4 tokens into a cache holding 5 of 8 raised "
                            "(it must not store the tokens that fit)")
-    run_plan(solution, cache, x[:8], weights, (3,), "seed 7, max_len 8: 3 tokens fill it exactly after the "
+    run_plan(solution, cache, x[:8], weights, (3,), f"seed {seed(7)}, max_len 8: 3 tokens fill it exactly after the "
              "overflowing prefill raised", tol=None, start=5)
 
 
 @pytest.mark.category("errors")
-def test_decode_step_on_a_full_cache_raises_and_keeps_the_cache(solution, float64):
-    x, weights = make_problem(8, 5)
+def test_decode_step_on_a_full_cache_raises_and_keeps_the_cache(solution, float64, seed):
+    x, weights = make_problem(seed(8), 5)
     cache = solution.KVCache(4, H, D_HEAD, dtype=float64)
-    run_plan(solution, cache, x[:4], weights, (3, "d"), "seed 8, max_len 4", tol=None)
+    run_plan(solution, cache, x[:4], weights, (3, "d"), f"seed {seed(8)}, max_len 4", tol=None)
     saved = snapshot(cache, "before the overflow")
     with pytest.raises(ValueError):
         solution.decode_step(x[4], *weights, cache, H)
@@ -292,13 +292,13 @@ def test_decode_step_on_a_full_cache_raises_and_keeps_the_cache(solution, float6
 
 
 @pytest.mark.category("edge-case")
-def test_filling_the_cache_exactly_to_max_len(solution, float64):
-    x, weights = make_problem(9, 6)
+def test_filling_the_cache_exactly_to_max_len(solution, float64, seed):
+    x, weights = make_problem(seed(9), 6)
     run_plan(solution, solution.KVCache(6, H, D_HEAD, dtype=float64), x, weights, (6,),
-             "seed 9: a prompt as long as max_len 6", tol=None)
+             f"seed {seed(9)}: a prompt as long as max_len 6", tol=None)
     run_plan(solution, solution.KVCache(6, H, D_HEAD, dtype=float64), x, weights, (4, "d", "d"),
-             "seed 9: decode steps up to max_len 6", tol=None)
-    K, V = make_kv(9, 6)
+             f"seed {seed(9)}: decode steps up to max_len 6", tol=None)
+    K, V = make_kv(seed(9), 6)
     cache = solution.KVCache(6, H, D_HEAD, dtype=float64)
     cache.append(K[:5], V[:5])
     cache.append(K[5], V[5])
@@ -308,48 +308,48 @@ def test_filling_the_cache_exactly_to_max_len(solution, float64):
 # -- prefill and decode_step against full causal attention ---------------------------------------
 
 @pytest.mark.category("correctness")
-def test_prefill_equals_causal_attention(solution, float64):
+def test_prefill_equals_causal_attention(solution, float64, seed):
     # Different head counts: head h must use columns h*d_head:(h+1)*d_head of every projection.
-    for seed, T, num_heads, d_head in ((10, 1, 3, 4), (11, 2, 3, 4), (12, 7, 3, 4), (13, 9, 2, 5), (14, 6, 4, 2)):
-        x, weights = make_problem(seed, T, num_heads, d_head)
+    for case_seed, T, num_heads, d_head in ((10, 1, 3, 4), (11, 2, 3, 4), (12, 7, 3, 4), (13, 9, 2, 5), (14, 6, 4, 2)):
+        x, weights = make_problem(seed(case_seed), T, num_heads, d_head)
         cache = solution.KVCache(T + 2, num_heads, d_head, dtype=float64)
         run_plan(solution, cache, x, weights, (T,), f"a {T}-token prompt, H={num_heads}, d_head={d_head}, "
-                 f"empty float64 cache, seed {seed}", num_heads=num_heads)
+                 f"empty float64 cache, seed {seed(case_seed)}", num_heads=num_heads)
 
 
 @pytest.mark.category("correctness")
-def test_prefill_then_decode_equals_causal_attention(solution, float64):
-    for seed, prompt, num_heads, d_head in ((20, 1, 3, 4), (21, 3, 3, 4), (22, 6, 2, 6), (23, 4, 4, 3)):
-        x, weights = make_problem(seed, 11, num_heads, d_head)
+def test_prefill_then_decode_equals_causal_attention(solution, float64, seed):
+    for case_seed, prompt, num_heads, d_head in ((20, 1, 3, 4), (21, 3, 3, 4), (22, 6, 2, 6), (23, 4, 4, 3)):
+        x, weights = make_problem(seed(case_seed), 11, num_heads, d_head)
         plan = (prompt,) + ("d",) * (11 - prompt)
         cache = solution.KVCache(11, num_heads, d_head, dtype=float64)
         run_plan(solution, cache, x, weights, plan, f"{describe(plan[:2])} ... to 11 tokens, H={num_heads}, "
-                 f"d_head={d_head}, seed {seed}", num_heads=num_heads)
+                 f"d_head={d_head}, seed {seed(case_seed)}", num_heads=num_heads)
 
 
 @pytest.mark.category("masking")
-def test_chunked_prefill_continues_the_cache(solution, float64):
+def test_chunked_prefill_continues_the_cache(solution, float64, seed):
     # A chunk's token i sits at position past + i: it sees every cached token and the chunk's
     # tokens up to itself (the causal mask of a chunk is offset by the cache's length).
     plans = ((3, 4, 1, 5), (1, 1, 1, 1, 1), (6, 6), (2, "d", 3, "d", "d", 4))
-    for seed, plan in enumerate(plans, start=30):
+    for case_seed, plan in enumerate(plans, start=30):
         T = sum(1 if step == "d" else step for step in plan)
-        x, weights = make_problem(seed, T)
+        x, weights = make_problem(seed(case_seed), T)
         cache = solution.KVCache(T + 3, H, D_HEAD, dtype=float64)
-        run_plan(solution, cache, x, weights, plan, f"{describe(plan)}, seed {seed}")
+        run_plan(solution, cache, x, weights, plan, f"{describe(plan)}, seed {seed(case_seed)}")
 
 
 @pytest.mark.category("correctness")
-def test_the_past_is_read_from_the_cache(solution, float64):
+def test_the_past_is_read_from_the_cache(solution, float64, seed):
     # The cache's K/V are the whole past: filled with append() instead of prefill, it must serve
     # decode_step and prefill alike. A solution that keeps x and recomputes K/V cannot.
-    K, V = make_kv(40, 5)
-    x, weights = make_problem(40, 4)
+    K, V = make_kv(seed(40), 5)
+    x, weights = make_problem(seed(40), 4)
     cache = solution.KVCache(10, H, D_HEAD, dtype=float64)
     cache.append(K, V)
     expected_cache = ref.KVCache(10, H, D_HEAD, dtype=np.float64)
     expected_cache.append(K, V)
-    case = "a cache holding 5 random tokens put there with append(), seed 40"
+    case = f"a cache holding 5 random tokens put there with append(), seed {seed(40)}"
     out = assert_shape(solution.decode_step(x[0], *weights, cache, H), (D_MODEL,), f"decode_step after {case}")
     assert_close(out, ref.decode_step(x[0], *weights, expected_cache, H), f"decode_step after {case}", **F64)
     out = assert_shape(solution.prefill(x[1:4], *weights, cache, H), (3, D_MODEL), f"a 3-token prefill after {case}")
@@ -359,21 +359,21 @@ def test_the_past_is_read_from_the_cache(solution, float64):
 
 
 @pytest.mark.category("numerical-stability")
-def test_large_scores_do_not_overflow(solution, float64):
+def test_large_scores_do_not_overflow(solution, float64, seed):
     # x scaled by 30: scores reach a few thousand and exp(score) overflows float64 unless each
     # row's max is subtracted first; the attention weights come out nearly one-hot.
-    x, weights = make_problem(50, 8, x_scale=30.0)
+    x, weights = make_problem(seed(50), 8, x_scale=30.0)
     cache = solution.KVCache(8, H, D_HEAD, dtype=float64)
     with classic_cause("exp of scores in the thousands overflows: subtract each row's max before exp"):
-        run_plan(solution, cache, x, weights, (5, "d", "d", "d"), "x scaled by 30 (scores ~1e3), seed 50",
+        run_plan(solution, cache, x, weights, (5, "d", "d", "d"), f"x scaled by 30 (scores ~1e3), seed {seed(50)}",
                  tol=F64_LARGE)
 
 
 # -- shapes and dtypes ----------------------------------------------------------------------------
 
 @pytest.mark.category("shapes")
-def test_output_shapes(solution, float64):
-    x, weights = make_problem(60, 6, num_heads=2, d_head=5)              # d_model = 10
+def test_output_shapes(solution, float64, seed):
+    x, weights = make_problem(seed(60), 6, num_heads=2, d_head=5)        # d_model = 10
     cache = solution.KVCache(8, 2, 5, dtype=float64)
     assert_shape(solution.prefill(x[:1], *weights, cache, 2), (1, 10), "prefill of a 1-token prompt, d_model=10")
     assert_shape(solution.prefill(x[1:5], *weights, cache, 2), (4, 10), "prefill of 4 more tokens, d_model=10")
@@ -411,38 +411,38 @@ def check_dtype_plan(solution, cache, x, weights, plan, dtype, case):
 
 
 @pytest.mark.category("dtype")
-def test_float32_in_float32_out(solution):
-    x, weights = make_problem(70, 9, dtype=np.float32)
+def test_float32_in_float32_out(solution, seed):
+    x, weights = make_problem(seed(70), 9, dtype=np.float32)
     cache = solution.KVCache(9, H, D_HEAD)                               # default float32 cache
     check_dtype_plan(solution, cache, x, weights, (5, "d", 2, "d"), np.float32,
-                     "float32 x and weights, default float32 cache, seed 70")
+                     f"float32 x and weights, default float32 cache, seed {seed(70)}")
 
 
 @pytest.mark.category("dtype")
-def test_float64_inputs_with_the_default_float32_cache(solution):
+def test_float64_inputs_with_the_default_float32_cache(solution, seed):
     # The cache stores float32, but x and the weights are float64: outputs are float64, and only
     # the rounding of K and V to float32 separates them from float64 attention.
-    x, weights = make_problem(71, 9)
+    x, weights = make_problem(seed(71), 9)
     cache = solution.KVCache(9, H, D_HEAD)
     check_dtype_plan(solution, cache, x, weights, (5, "d", 2, "d"), np.float64,
-                     "float64 x and weights, default float32 cache, seed 71")
+                     f"float64 x and weights, default float32 cache, seed {seed(71)}")
 
 
 @pytest.mark.category("dtype")
-def test_mixed_dtypes_give_the_result_type(solution, float64):
-    x, weights = make_problem(72, 6)
+def test_mixed_dtypes_give_the_result_type(solution, float64, seed):
+    x, weights = make_problem(seed(72), 6)
     x32, weights32 = x.astype(np.float32), tuple(w.astype(np.float32) for w in weights)
     check_dtype_plan(solution, solution.KVCache(6, H, D_HEAD), x32, weights, (4, "d", "d"), np.float64,
-                     "float32 x, float64 weights, float32 cache: np.result_type is float64, seed 72")
+                     f"float32 x, float64 weights, float32 cache: np.result_type is float64, seed {seed(72)}")
     check_dtype_plan(solution, solution.KVCache(6, H, D_HEAD, dtype=float64), x32, weights32, (4, "d", "d"),
-                     np.float64, "float32 x and weights, float64 cache: np.result_type is float64, seed 72")
+                     np.float64, f"float32 x and weights, float64 cache: np.result_type is float64, seed {seed(72)}")
 
 
 # -- side effects ---------------------------------------------------------------------------------
 
 @pytest.mark.category("side-effects")
-def test_inputs_are_not_modified(solution, float64):
-    x, weights = make_problem(80, 6)
+def test_inputs_are_not_modified(solution, float64, seed):
+    x, weights = make_problem(seed(80), 6)
     names = ("x", "w_q", "w_k", "w_v", "w_o")
     cache = solution.KVCache(8, H, D_HEAD, dtype=float64)
     for what, fn, x_part in (("prefill of 5 tokens", solution.prefill, x[:5]),
@@ -451,12 +451,12 @@ def test_inputs_are_not_modified(solution, float64):
         saved = [a.copy() for a in inputs]
         _, args, _ = fn.with_inputs(*inputs, cache, H)
         for name, after, before in zip(names, args, saved):
-            assert_unchanged(after, before, name, f"a {what}, seed 80")
-    K, V = make_kv(80, 2)
+            assert_unchanged(after, before, name, f"a {what}, seed {seed(80)}")
+    K, V = make_kv(seed(80), 2)
     saved = K.copy(), V.copy()
     _, args, _ = cache.append.with_inputs(K, V)
-    assert_unchanged(args[0], saved[0], "k", "cache.append(k, v) of 2 tokens, seed 80")
-    assert_unchanged(args[1], saved[1], "v", "cache.append(k, v) of 2 tokens, seed 80")
+    assert_unchanged(args[0], saved[0], "k", f"cache.append(k, v) of 2 tokens, seed {seed(80)}")
+    assert_unchanged(args[1], saved[1], "v", f"cache.append(k, v) of 2 tokens, seed {seed(80)}")
 
 
 # -- cost -----------------------------------------------------------------------------------------

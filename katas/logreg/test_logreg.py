@@ -205,15 +205,15 @@ TINY = {
 # -- sigmoid ----------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_sigmoid_matches_reference(solution):
+def test_sigmoid_matches_reference(solution, seed):
     z = np.array([-30.0, -5.0, -1.0, -1e-3, 0.0, 1e-3, 0.5, 2.0, 7.5, 30.0])     # (10,)
     assert_close(solution.sigmoid(z), ref.sigmoid(z), "sigmoid of logits in [-30, 30]", **PROB64)
     assert_close(solution.sigmoid(np.zeros(3)), np.full(3, 0.5), "sigmoid(0)", **PROB64)
-    z2 = 4.0 * np.random.default_rng(0).standard_normal((3, 4))                   # (3, 4)
-    assert_close(solution.sigmoid(z2), ref.sigmoid(z2), "sigmoid of a (3, 4) array, seed 0", **PROB64)
+    z2 = 4.0 * np.random.default_rng(seed(0)).standard_normal((3, 4))             # (3, 4)
+    assert_close(solution.sigmoid(z2), ref.sigmoid(z2), f"sigmoid of a (3, 4) array, seed {seed(0)}", **PROB64)
     z32 = z2.astype(np.float32)
     assert_close(solution.sigmoid(z32), ref.sigmoid(z32.astype(np.float64)),
-                 "sigmoid of a (3, 4) float32 array, seed 0", **F32_PROB)
+                 f"sigmoid of a (3, 4) float32 array, seed {seed(0)}", **F32_PROB)
 
 
 @pytest.mark.category("numerical-stability")
@@ -265,29 +265,31 @@ def test_hand_computed_loss_and_gradients(solution):
 
 
 @pytest.mark.category("correctness")
-def test_loss_and_gradients_match_reference(solution):
-    for seed, n, d in ((1, 12, 3), (2, 40, 5), (3, 7, 1)):
-        X, y, w, b = problem(seed, n=n, d=d)
-        check_loss_and_grad(solution, X, y, w, b, f"random X ({n}, {d}), seed {seed}, l2 omitted (default 0)")
-    X, y, w, b = problem(6, n=20, d=4, dtype=np.float32)
-    check_loss_and_grad(solution, X, y, w, b, "float32 X (20, 4) and w, int labels, seed 6, l2 = 0.1", l2=0.1,
-                        loss_tol=F32_LOSS, grad_tol=F32_GRAD)
+def test_loss_and_gradients_match_reference(solution, seed):
+    for case_seed, n, d in ((1, 12, 3), (2, 40, 5), (3, 7, 1)):
+        X, y, w, b = problem(seed(case_seed), n=n, d=d)
+        check_loss_and_grad(solution, X, y, w, b,
+                            f"random X ({n}, {d}), seed {seed(case_seed)}, l2 omitted (default 0)")
+    X, y, w, b = problem(seed(6), n=20, d=4, dtype=np.float32)
+    check_loss_and_grad(solution, X, y, w, b, f"float32 X (20, 4) and w, int labels, seed {seed(6)}, l2 = 0.1",
+                        l2=0.1, loss_tol=F32_LOSS, grad_tol=F32_GRAD)
 
 
 @pytest.mark.category("correctness")
-def test_l2_penalty_is_half_l2_squared_norm(solution):
-    X, y, w, _ = problem(4, n=15, d=4, w_scale=2.0)
+def test_l2_penalty_is_half_l2_squared_norm(solution, seed):
+    X, y, w, _ = problem(seed(4), n=15, d=4, w_scale=2.0)
     l2 = 0.3
     penalty = 0.5 * l2 * float(w @ w)
-    case = f"random X (15, 4), seed 4, b = 0, l2 = {l2} (0.5 * l2 * ||w||^2 = {penalty:.6g}, its gradient l2 * w)"
+    case = (f"random X (15, 4), seed {seed(4)}, b = 0, l2 = {l2} (0.5 * l2 * ||w||^2 = {penalty:.6g}, its gradient "
+            "l2 * w)")
     check_loss_and_grad(solution, X, y, w, 0.0, case, l2=l2)
 
 
 @pytest.mark.category("correctness")
-def test_bias_is_not_regularised(solution):
-    X, y, w, _ = problem(5, n=10, d=2)
+def test_bias_is_not_regularised(solution, seed):
+    X, y, w, _ = problem(seed(5), n=10, d=2)
     b, l2 = 2.5, 1.0
-    case = (f"random X (10, 2), seed 5, b = {b}, l2 = {l2}: the penalty is 0.5 * l2 * ||w||^2 only, so db "
+    case = (f"random X (10, 2), seed {seed(5)}, b = {b}, l2 = {l2}: the penalty is 0.5 * l2 * ||w||^2 only, so db "
             f"gets no l2 * b = {l2 * b} and the loss no 0.5 * l2 * b^2 = {0.5 * l2 * b * b}")
     check_loss_and_grad(solution, X, y, w, b, case, l2=l2)
 
@@ -325,27 +327,27 @@ def test_confident_correct_predictions_cost_zero_not_nan(solution):
 
 
 @pytest.mark.category("dtype")
-def test_gradient_keeps_the_float_dtype(solution):
-    X, y, w, b = problem(6, n=20, d=4, dtype=np.float32)
-    case = "float32 X (20, 4) and w, int64 labels y, seed 6, l2 = 0.1"
+def test_gradient_keeps_the_float_dtype(solution, seed):
+    X, y, w, b = problem(seed(6), n=20, d=4, dtype=np.float32)
+    case = f"float32 X (20, 4) and w, int64 labels y, seed {seed(6)}, l2 = 0.1"
     _, dw, _ = loss_and_grad(solution, X, y, w, b, case, l2=0.1)
     assert_dtype_only(dw, np.float32, ref.logreg_loss_and_grad(X, y, w, b, 0.1)[1],
                       f"dw for {case} (integer labels must not make it float64)", F32_GRAD)
     w64 = w.astype(np.float64)
-    case = "float32 X (20, 4) with float64 w, seed 6 (np.result_type is float64)"
+    case = f"float32 X (20, 4) with float64 w, seed {seed(6)} (np.result_type is float64)"
     _, dw, _ = loss_and_grad(solution, X, y, w64, b, case, l2=0.1)
     assert_dtype_only(dw, np.float64, ref.logreg_loss_and_grad(X, y, w64, b, 0.1)[1], f"dw for {case}", GRAD64)
 
 
 @pytest.mark.category("side-effects")
-def test_loss_grad_and_predict_proba_do_not_modify_inputs(solution):
-    X, y, w, b = problem(7, n=9, d=3)
+def test_loss_grad_and_predict_proba_do_not_modify_inputs(solution, seed):
+    X, y, w, b = problem(seed(7), n=9, d=3)
     for labels in (y, y.astype(np.float64)):                     # np.asarray(y, float) copies only the ints
-        case = f"random X (9, 3), {labels.dtype} labels, seed 7, l2 = 0.5"
+        case = f"random X (9, 3), {labels.dtype} labels, seed {seed(7)}, l2 = 0.5"
         _, args, _ = solution.logreg_loss_and_grad.with_inputs(X, labels, w, b, l2=0.5)
         for name, after, before in zip(("X", "y", "w"), args, (X, labels, w)):
             assert_unchanged(after, before, name, "logreg_loss_and_grad on " + case)
-    case = "random X (9, 3), seed 7"
+    case = f"random X (9, 3), seed {seed(7)}"
     _, args, _ = solution.predict_proba.with_inputs(X, w, b)
     for name, after, before in zip(("X", "w"), args, (X, w)):
         assert_unchanged(after, before, name, "predict_proba on " + case)
@@ -354,9 +356,9 @@ def test_loss_grad_and_predict_proba_do_not_modify_inputs(solution):
 # -- predict_proba ----------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_predict_proba_matches_reference(solution):
-    X, _, w, b = problem(8, n=10, d=3, w_scale=3.0)
-    case = f"random X (10, 3), seed 8, b = {b:.4f}"
+def test_predict_proba_matches_reference(solution, seed):
+    X, _, w, b = problem(seed(8), n=10, d=3, w_scale=3.0)
+    case = f"random X (10, 3), seed {seed(8)}, b = {b:.4f}"
     p = assert_shape(solution.predict_proba(X, w, b), (10,), f"predict_proba for {case} (P(y = 1) per row)")
     assert_close(p, ref.predict_proba(X, w, b), f"predict_proba for {case}", **PROB64)
     with classic_cause(OVERFLOW_HINT):
@@ -365,25 +367,25 @@ def test_predict_proba_matches_reference(solution):
                  "predict_proba with w = [1e4, -1e4, 0], b = -3 (saturated logits)", **PROB64)
     X32, w32 = X.astype(np.float32), w.astype(np.float32)
     assert_close(solution.predict_proba(X32, w32, b), ref.predict_proba(X32, w32, b),
-                 f"predict_proba for float32 X (10, 3) and w, seed 8, b = {b:.4f}", **F32_PROB)
+                 f"predict_proba for float32 X (10, 3) and w, seed {seed(8)}, b = {b:.4f}", **F32_PROB)
 
 
 @pytest.mark.category("dtype")
-def test_predict_proba_keeps_the_float_dtype(solution):
-    X, _, w, b = problem(9, n=8, d=3, dtype=np.float32)
-    case = "float32 X (8, 3) and w, seed 9"
+def test_predict_proba_keeps_the_float_dtype(solution, seed):
+    X, _, w, b = problem(seed(9), n=8, d=3, dtype=np.float32)
+    case = f"float32 X (8, 3) and w, seed {seed(9)}"
     assert_dtype_only(solution.predict_proba(X, w, b), np.float32, ref.predict_proba(X, w, b),
                       f"predict_proba for {case}", F32_PROB)
     w64 = w.astype(np.float64)
-    case = "float32 X (8, 3) with float64 w, seed 9 (np.result_type is float64)"
+    case = f"float32 X (8, 3) with float64 w, seed {seed(9)} (np.result_type is float64)"
     assert_dtype_only(solution.predict_proba(X, w64, b), np.float64, ref.predict_proba(X, w64, b),
                       f"predict_proba for {case}", PROB64)
 
 
 @pytest.mark.category("shapes")
-def test_output_shapes(solution):
+def test_output_shapes(solution, seed):
     for n, d in ((1, 1), (6, 1), (5, 4)):
-        X, y, w, b = problem(10 + n + d, n=n, d=d)
+        X, y, w, b = problem(seed(10 + n + d), n=n, d=d)
         y[0] = 1
         case = f"X ({n}, {d})"
         loss_and_grad(solution, X, y, w, b, case, l2=0.1)              # loss and db floats, dw (d,)
@@ -393,13 +395,13 @@ def test_output_shapes(solution):
 
 
 @pytest.mark.category("correctness")
-def test_labels_given_as_ints_or_floats(solution):
-    X, y, w, b = problem(11, n=16, d=3)
+def test_labels_given_as_ints_or_floats(solution, seed):
+    X, y, w, b = problem(seed(11), n=16, d=3)
     for label_dtype in (np.int64, np.int32, np.float64, np.float32):
         labels = y.astype(label_dtype)
-        check_loss_and_grad(solution, X, labels, w, b, f"random X (16, 3), seed 11, {np.dtype(label_dtype)} "
+        check_loss_and_grad(solution, X, labels, w, b, f"random X (16, 3), seed {seed(11)}, {np.dtype(label_dtype)} "
                             "labels, l2 = 0.2", l2=0.2)
-        case = f"full-batch SGD on random X (16, 3), seed 11, {np.dtype(label_dtype)} labels"
+        case = f"full-batch SGD on random X (16, 3), seed {seed(11)}, {np.dtype(label_dtype)} labels"
         w_sgd, b_sgd = train(solution, X, labels, case, lr=0.5, epochs=5, l2=0.01, batch_size=16)
         e_w, e_b = ref.logreg_sgd(X, y, lr=0.5, epochs=5, l2=0.01, batch_size=16)
         assert_close(w_sgd, e_w, f"w for {case}", **SGD64)
@@ -409,19 +411,19 @@ def test_labels_given_as_ints_or_floats(solution):
 # -- logreg_sgd: what every order gives ------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_full_batch_sgd_is_gradient_descent(solution):
+def test_full_batch_sgd_is_gradient_descent(solution, seed):
     # batch_size >= n: one minibatch per epoch holding every sample, so the order cannot matter.
-    X, y, _, _ = problem(12, n=40, d=3)
+    X, y, _, _ = problem(seed(12), n=40, d=3)
     for kwargs in (dict(lr=0.5, epochs=30, l2=0.05, batch_size=40, seed=1),
                    dict(lr=0.3, epochs=20, l2=0.0, batch_size=64, seed=2)):
-        case = f"random X (40, 3), seed 12, {describe(kwargs)} (full batch: gradient descent)"
+        case = f"random X (40, 3), seed {seed(12)}, {describe(kwargs)} (full batch: gradient descent)"
         w, b = train(solution, X, y, case, **kwargs)
         e_w, e_b = ref.logreg_sgd(X, y, **kwargs)
         assert_close(w, e_w, f"w for {case}", **SGD64)
         assert_scalar_close(b, e_b, f"b for {case}", **SGD64)
     X32 = X.astype(np.float32)
     kwargs = dict(lr=0.5, epochs=30, l2=0.01, batch_size=64, seed=0)
-    case = f"float32 X (40, 3), seed 12, {describe(kwargs)} (full batch), vs float64 gradient descent"
+    case = f"float32 X (40, 3), seed {seed(12)}, {describe(kwargs)} (full batch), vs float64 gradient descent"
     w, b = train(solution, X32, y, case, **kwargs)
     e_w, e_b = ref.logreg_sgd(X32.astype(np.float64), y, **kwargs)
     assert_close(w, e_w, f"w for {case}", **F32_SGD)
@@ -536,11 +538,11 @@ def test_training_with_saturating_logits_stays_finite(solution):
 
 
 @pytest.mark.category("correctness")
-def test_defaults_are_the_contracts(solution):
-    X, y, _, _ = problem(13, n=50, d=2)
+def test_defaults_are_the_contracts(solution, seed):
+    X, y, _, _ = problem(seed(13), n=50, d=2)
     defaults = dict(lr=0.1, epochs=10, l2=1e-4, batch_size=32, seed=0)
-    w, b = train(solution, X, y, "random X (50, 2), seed 13, no keyword given")
-    e_w, e_b = train(solution, X, y, f"random X (50, 2), seed 13, {describe(defaults)}", **defaults)
+    w, b = train(solution, X, y, f"random X (50, 2), seed {seed(13)}, no keyword given")
+    e_w, e_b = train(solution, X, y, f"random X (50, 2), seed {seed(13)}, {describe(defaults)}", **defaults)
     if not (np.array_equal(w, e_w) and b == e_b):
         raise AssertionError(f"logreg_sgd(X, y) gave w = {w.tolist()}, b = {b!r} but logreg_sgd(X, y, "
                              f"{describe(defaults)}) gave w = {e_w.tolist()}, b = {e_b!r} on random X (50, 2): "
@@ -550,13 +552,13 @@ def test_defaults_are_the_contracts(solution):
 # -- logreg_sgd: determinism, dtypes, inputs -------------------------------------------------------
 
 @pytest.mark.category("determinism")
-def test_same_seed_same_result_and_the_seed_matters(solution):
-    X, y, _, _ = problem(14, n=50, d=3)
+def test_same_seed_same_result_and_the_seed_matters(solution, seed):
+    X, y, _, _ = problem(seed(14), n=50, d=3)
     runs = {}
-    for seed in (3, 3, 4):
-        kwargs = dict(lr=0.5, epochs=3, l2=0.01, batch_size=8, seed=seed)
-        case = f"random X (50, 3), seed 14, {describe(kwargs)}"
-        runs.setdefault(seed, []).append(train(solution, X, y, case, **kwargs))
+    for sgd_seed in (3, 3, 4):
+        kwargs = dict(lr=0.5, epochs=3, l2=0.01, batch_size=8, seed=sgd_seed)
+        case = f"random X (50, 3), seed {seed(14)}, {describe(kwargs)}"
+        runs.setdefault(sgd_seed, []).append(train(solution, X, y, case, **kwargs))
     (w1, b1), (w2, b2) = runs[3]
     if not (np.array_equal(w1, w2) and b1 == b2):
         raise AssertionError(f"two calls with seed=3 gave different results on random X (50, 3) (w differs by up "
@@ -569,10 +571,10 @@ def test_same_seed_same_result_and_the_seed_matters(solution):
 
 
 @pytest.mark.category("determinism")
-def test_global_random_state_is_not_used(solution, make):
-    X, y, _, _ = problem(15, n=30, d=2)
+def test_global_random_state_is_not_used(solution, make, seed):
+    X, y, _, _ = problem(seed(15), n=30, d=2)
     watch = make("toys.common:GlobalRandomWatch")
-    train(solution, X, y, "random X (30, 2), seed 15, batch_size=8", batch_size=8, epochs=3)
+    train(solution, X, y, f"random X (30, 2), seed {seed(15)}, batch_size=8", batch_size=8, epochs=3)
     touched = watch.touched()
     if touched:
         raise AssertionError(f"logreg_sgd used or reseeded the global random state ({', '.join(touched)}); "
@@ -580,10 +582,10 @@ def test_global_random_state_is_not_used(solution, make):
 
 
 @pytest.mark.category("dtype")
-def test_float32_data_gives_float32_weights(solution):
-    X, y, _, _ = problem(16, n=50, d=3, dtype=np.float32)
+def test_float32_data_gives_float32_weights(solution, seed):
+    X, y, _, _ = problem(seed(16), n=50, d=3, dtype=np.float32)
     kwargs = dict(lr=0.5, epochs=30, l2=0.01, batch_size=64, seed=0)
-    case = f"float32 X (50, 3), int labels, seed 16, {describe(kwargs)} (full batch: gradient descent)"
+    case = f"float32 X (50, 3), int labels, seed {seed(16)}, {describe(kwargs)} (full batch: gradient descent)"
     w, _ = train(solution, X, y, case, **kwargs)
     assert_dtype_only(w, np.float32, ref.logreg_sgd(X, y, **kwargs)[0], f"w for {case}", F32_SGD)
     X64, case = X.astype(np.float64), case.replace("float32", "float64")
@@ -592,10 +594,10 @@ def test_float32_data_gives_float32_weights(solution):
 
 
 @pytest.mark.category("side-effects")
-def test_sgd_does_not_modify_its_inputs(solution):
+def test_sgd_does_not_modify_its_inputs(solution, seed):
     for dtype in (np.float64, np.float32):
-        X, y, _, _ = problem(17, n=20, d=3, dtype=dtype)
-        case = f"{np.dtype(dtype)} X (20, 3), int labels, seed 17, batch_size=8, epochs=2"
+        X, y, _, _ = problem(seed(17), n=20, d=3, dtype=dtype)
+        case = f"{np.dtype(dtype)} X (20, 3), int labels, seed {seed(17)}, batch_size=8, epochs=2"
         _, args, _ = solution.logreg_sgd.with_inputs(X, y, batch_size=8, epochs=2)
         assert_unchanged(args[0], X, "X", case)
         assert_unchanged(args[1], y, "y", case)

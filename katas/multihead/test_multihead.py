@@ -86,12 +86,13 @@ def values_also_wrong(out, expected, tol, see="the correctness and masking tests
 # -- correctness ----------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_no_mask_matches_reference(solution):
+def test_no_mask_matches_reference(solution, seed):
     # d_model = 12 split 2, 3, 4 and 6 ways: a reshape without the transpose, heads taken from
     # strided columns, the 1/sqrt(d_model) scale or W_o transposed all show for every H > 1.
-    for seed, num_heads in ((1, 3), (2, 2), (3, 4), (4, 6)):
-        x, *ws = make_inputs(seed)
-        check(solution, f"B=2, T=5, d_model=12, num_heads={num_heads}, no mask, seed {seed}", x, ws, num_heads)
+    for case_seed, num_heads in ((1, 3), (2, 2), (3, 4), (4, 6)):
+        x, *ws = make_inputs(seed(case_seed))
+        check(solution, f"B=2, T=5, d_model=12, num_heads={num_heads}, no mask, seed {seed(case_seed)}", x, ws,
+              num_heads)
 
 
 @pytest.mark.category("correctness")
@@ -115,37 +116,37 @@ def test_hand_computed_two_heads(solution):
 
 
 @pytest.mark.category("correctness")
-def test_float32_values_within_float32_rounding(solution):
-    x, *ws = make_inputs(5, B=3, T=7, d_model=16, dtype=np.float32)
+def test_float32_values_within_float32_rounding(solution, seed):
+    x, *ws = make_inputs(seed(5), B=3, T=7, d_model=16, dtype=np.float32)
     for mask, name in ((None, "no mask"), (causal_mask(7), "a causal mask")):
         out = call(solution, x, ws, 4, mask)
         assert_close(out, ref.multi_head_attention(x, *ws, 4, mask=mask),
-                     f"float32 x and weights, B=3, T=7, d_model=16, num_heads=4, {name}, seed 5", **F32)
+                     f"float32 x and weights, B=3, T=7, d_model=16, num_heads=4, {name}, seed {seed(5)}", **F32)
 
 
 # -- edge cases -----------------------------------------------------------------------------------
 
 @pytest.mark.category("edge-case")
-def test_one_head_is_single_head_attention_then_w_o(solution):
-    x, *ws = make_inputs(6, T=6)
-    check(solution, "num_heads=1 (d_head = d_model = 12, scale 1/sqrt(12)), no mask, seed 6", x, ws, 1)
-    check(solution, "num_heads=1 with a causal mask, seed 6", x, ws, 1, mask=causal_mask(6))
+def test_one_head_is_single_head_attention_then_w_o(solution, seed):
+    x, *ws = make_inputs(seed(6), T=6)
+    check(solution, f"num_heads=1 (d_head = d_model = 12, scale 1/sqrt(12)), no mask, seed {seed(6)}", x, ws, 1)
+    check(solution, f"num_heads=1 with a causal mask, seed {seed(6)}", x, ws, 1, mask=causal_mask(6))
 
 
 @pytest.mark.category("edge-case")
-def test_one_dimension_per_head(solution):
-    x, *ws = make_inputs(7, B=2, T=5, d_model=6)
-    check(solution, "num_heads = d_model = 6 (d_head = 1, scale 1), no mask, seed 7", x, ws, 6)
-    check(solution, "num_heads = d_model = 6 with a causal mask, seed 7", x, ws, 6, mask=causal_mask(5))
+def test_one_dimension_per_head(solution, seed):
+    x, *ws = make_inputs(seed(7), B=2, T=5, d_model=6)
+    check(solution, f"num_heads = d_model = 6 (d_head = 1, scale 1), no mask, seed {seed(7)}", x, ws, 6)
+    check(solution, f"num_heads = d_model = 6 with a causal mask, seed {seed(7)}", x, ws, 6, mask=causal_mask(5))
 
 
 @pytest.mark.category("edge-case")
-def test_fully_padded_example_outputs_zeros(solution):
+def test_fully_padded_example_outputs_zeros(solution, seed):
     B, T = 3, 4
-    x, *ws = make_inputs(8, B=B, T=T)
+    x, *ws = make_inputs(seed(8), B=B, T=T)
     valid = np.array([4, 0, 2])                                                  # example 1: all padding
     mask = (np.arange(T)[None, :] >= valid[:, None])[:, None, None, :]           # (B, 1, 1, T)
-    case = "a (B, 1, 1, T) padding mask where example 1 is all padding, seed 8"
+    case = f"a (B, 1, 1, T) padding mask where example 1 is all padding, seed {seed(8)}"
     with classic_cause(DEAD_ROWS):
         out = call(solution, x, ws, 3, mask)
     out = assert_shape(out, (B, T, 12), case)
@@ -156,68 +157,69 @@ def test_fully_padded_example_outputs_zeros(solution):
 # -- numerical stability --------------------------------------------------------------------------
 
 @pytest.mark.category("numerical-stability")
-def test_large_scores_do_not_overflow(solution):
+def test_large_scores_do_not_overflow(solution, seed):
     # x scaled by 30: scores reach a few thousand, exp(score) overflows unless the row max is
     # subtracted; the weights are nearly one-hot.
-    x, *ws = make_inputs(9, B=2, T=6, x_scale=30.0)
+    x, *ws = make_inputs(seed(9), B=2, T=6, x_scale=30.0)
     with classic_cause(OVERFLOW):
-        check(solution, "scores of magnitude ~1e3 (x scaled by 30), num_heads=3, causal mask, seed 9",
+        check(solution, f"scores of magnitude ~1e3 (x scaled by 30), num_heads=3, causal mask, seed {seed(9)}",
               x, ws, 3, mask=causal_mask(6), tol=LARGE)
 
 
 # -- masks ----------------------------------------------------------------------------------------
 
 @pytest.mark.category("masking")
-def test_causal_mask_T_by_T(solution):
-    x, *ws = make_inputs(10, B=3, T=6)
-    check(solution, "a (T, T) causal mask broadcast over B=3 and H=3, seed 10", x, ws, 3, mask=causal_mask(6))
+def test_causal_mask_T_by_T(solution, seed):
+    x, *ws = make_inputs(seed(10), B=3, T=6)
+    check(solution, f"a (T, T) causal mask broadcast over B=3 and H=3, seed {seed(10)}", x, ws, 3, mask=causal_mask(6))
 
 
 @pytest.mark.category("masking")
-def test_padding_mask_differs_per_example(solution):
+def test_padding_mask_differs_per_example(solution, seed):
     B, T = 3, 6
-    x, *ws = make_inputs(11, B=B, T=T)
+    x, *ws = make_inputs(seed(11), B=B, T=T)
     valid = np.array([6, 4, 2])                                                  # real tokens per example
     mask = (np.arange(T)[None, :] >= valid[:, None])[:, None, None, :]           # (B, 1, 1, T): padded KEYS
-    check(solution, "a (B, 1, 1, T) right-padding mask with 0, 2 and 4 padded keys, num_heads=3, seed 11",
+    check(solution, f"a (B, 1, 1, T) right-padding mask with 0, 2 and 4 padded keys, num_heads=3, seed {seed(11)}",
           x, ws, 3, mask=mask)
 
 
 @pytest.mark.category("masking")
-def test_per_head_mask_differs_per_example(solution):
+def test_per_head_mask_differs_per_example(solution, seed):
     B, H, T = 2, 3, 5
-    x, *ws = make_inputs(12, B=B, T=T)
-    rng = np.random.default_rng(120)
+    x, *ws = make_inputs(seed(12), B=B, T=T)
+    rng = np.random.default_rng(seed(120))
     mask = rng.random((B, H, T, T)) < 0.5                                        # (B, H, T, T)
     keep = rng.integers(0, T, (B, H, T))                                         # >= 1 key per row
     mask[np.arange(B)[:, None, None], np.arange(H)[None, :, None], np.arange(T), keep] = False
-    check(solution, "a random (B, H, T, T) mask, different per example and per head, seed 12 (mask seed 120)",
+    check(solution, f"a random (B, H, T, T) mask, different per example and per head, seed {seed(12)} "
+                    f"(mask seed {seed(120)})",
           x, ws, H, mask=mask)
 
 
 @pytest.mark.category("masking")
-def test_per_head_mask_shared_by_the_batch(solution):
+def test_per_head_mask_shared_by_the_batch(solution, seed):
     T = 6
-    x, *ws = make_inputs(13, B=3, T=T)
+    x, *ws = make_inputs(seed(13), B=3, T=T)
     offset = np.subtract.outer(np.arange(T), np.arange(T))                      # i - j
     mask = np.stack([offset < 0,                                                 # head 0: causal
                      offset > 0,                                                 # head 1: the future only
                      np.abs(offset) > 1])[None]                                  # head 2: a window of 3
-    check(solution, "a (1, H, T, T) mask: head 0 causal, head 1 future only, head 2 a +-1 window, seed 13",
+    check(solution, f"a (1, H, T, T) mask: head 0 causal, head 1 future only, head 2 a +-1 window, seed {seed(13)}",
           x, ws, 3, mask=mask)
 
 
 @pytest.mark.category("masking")
-def test_fully_masked_query_rows_output_zeros(solution):
+def test_fully_masked_query_rows_output_zeros(solution, seed):
     # Left padding (0, 2 and 5 pad tokens) combined with a causal mask: query i < pads of its
     # example has no key it may attend to in any head, and must output zeros (0 @ W_o), not NaN
     # and not the mean of V.
     B, T = 3, 6
-    x, *ws = make_inputs(14, B=B, T=T)
+    x, *ws = make_inputs(seed(14), B=B, T=T)
     pads = np.array([0, 2, 5])
     padded = np.arange(T)[None, :] < pads[:, None]                               # (B, T) True = pad token
     mask = (causal_mask(T)[None] | padded[:, None, :])[:, None]                  # (B, 1, T, T)
-    case = "a (B, 1, T, T) left padding + causal mask, seed 14"
+    case = f"a (B, 1, T, T) left padding + causal mask, seed {seed(14)}"
     with classic_cause(DEAD_ROWS):
         out = call(solution, x, ws, 3, mask)
     out = assert_shape(out, (B, T, 12), case)
@@ -226,29 +228,29 @@ def test_fully_masked_query_rows_output_zeros(solution):
 
 
 @pytest.mark.category("masking")
-def test_query_masked_in_one_head_only(solution):
+def test_query_masked_in_one_head_only(solution, seed):
     # A causal mask, plus: example 0, head 1 sees nothing from query 3; example 1, head 2 sees
     # nothing from queries 0 and 1, and head 0 nothing from query 4. Those heads contribute zeros
     # to the concatenation; the other heads still count, so these output rows are NOT zero.
     B, H, T = 2, 3, 5
-    x, *ws = make_inputs(15, B=B, T=T)
+    x, *ws = make_inputs(seed(15), B=B, T=T)
     mask = np.broadcast_to(causal_mask(T), (B, H, T, T)).copy()                  # (B, H, T, T)
     mask[0, 1, 3, :] = True
     mask[1, 2, :2, :] = True
     mask[1, 0, 4, :] = True
     with classic_cause(DEAD_ROWS):
         check(solution, "a (B, H, T, T) causal mask where one head of a query has no key left "
-              "(that head gives zeros before W_o, the others still count), seed 15", x, ws, H, mask=mask)
+              f"(that head gives zeros before W_o, the others still count), seed {seed(15)}", x, ws, H, mask=mask)
 
 
 # -- dtypes and inputs ----------------------------------------------------------------------------
 
 @pytest.mark.category("dtype")
-def test_float32_in_float32_out(solution):
-    x, *ws = make_inputs(16, B=3, T=7, d_model=16, dtype=np.float32)
+def test_float32_in_float32_out(solution, seed):
+    x, *ws = make_inputs(seed(16), B=3, T=7, d_model=16, dtype=np.float32)
     mask = causal_mask(7)
     out = call(solution, x, ws, 4, mask)
-    case = "float32 x and weights, num_heads=4, a causal mask, seed 16"
+    case = f"float32 x and weights, num_heads=4, a causal mask, seed {seed(16)}"
     try:
         assert_dtype(out, np.float32, case)
     except AssertionError as e:
@@ -259,8 +261,8 @@ def test_float32_in_float32_out(solution):
 
 
 @pytest.mark.category("dtype")
-def test_mixed_float_dtypes_give_result_type(solution):
-    x, *ws = make_inputs(17)
+def test_mixed_float_dtypes_give_result_type(solution, seed):
+    x, *ws = make_inputs(seed(17))
     f32 = [w.astype(np.float32) for w in ws]
     cases = (("float32 x with float64 weights", x.astype(np.float32), ws),
              ("float64 x with float32 weights", x, f32),
@@ -268,22 +270,22 @@ def test_mixed_float_dtypes_give_result_type(solution):
     for case, x_in, w_in in cases:
         out = call(solution, x_in, w_in, 3)
         try:
-            assert_dtype(out, np.float64, case + " (np.result_type is float64), seed 17")
+            assert_dtype(out, np.float64, case + f" (np.result_type is float64), seed {seed(17)}")
         except AssertionError as e:
             raise AssertionError(str(e) + values_also_wrong(
                 out, ref.multi_head_attention(x_in, *w_in, 3), F32)) from None
 
 
 @pytest.mark.category("side-effects")
-def test_inputs_not_modified(solution):
+def test_inputs_not_modified(solution, seed):
     B, H, T = 2, 3, 4
-    x, *ws = make_inputs(18, B=B, T=T)
+    x, *ws = make_inputs(seed(18), B=B, T=T)
     causal = np.broadcast_to(causal_mask(T), (B, H, T, T)).copy()               # (B, H, T, T), writable
     dead_row = causal.copy()
     dead_row[1, 2, 1, :] = True                                                  # one head with a dead row
     names = ("x", "W_q", "W_k", "W_v", "W_o", "mask")
-    for case, mask in (("a (B, H, T, T) causal mask, seed 18", causal),
-                       ("a (B, H, T, T) causal mask with a fully masked row in one head, seed 18", dead_row)):
+    for case, mask in ((f"a (B, H, T, T) causal mask, seed {seed(18)}", causal),
+                       (f"a (B, H, T, T) causal mask with a fully masked row in one head, seed {seed(18)}", dead_row)):
         saved = [a.copy() for a in (x, *ws, mask)]
         try:
             out, args, kwargs = solution.multi_head_attention.with_inputs(x, *ws, H, mask=mask)
@@ -300,10 +302,10 @@ def test_inputs_not_modified(solution):
 
 
 @pytest.mark.category("errors")
-def test_num_heads_must_divide_d_model(solution):
+def test_num_heads_must_divide_d_model(solution, seed):
     for d_model, num_heads in ((12, 5), (6, 4), (4, 8)):
-        x, *ws = make_inputs(19, d_model=d_model)
+        x, *ws = make_inputs(seed(19), d_model=d_model)
         with pytest.raises(ValueError):
             call(solution, x, ws, num_heads)
             raise AssertionError(f"no ValueError for d_model={d_model}, num_heads={num_heads} "
-                                 f"(d_model % num_heads = {d_model % num_heads}), seed 19")
+                                 f"(d_model % num_heads = {d_model % num_heads}), seed {seed(19)}")

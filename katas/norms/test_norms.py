@@ -134,9 +134,9 @@ def compare_grads(got, expected, names, fn, case, tol):
 # -- LayerNorm ------------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_layer_norm_matches_reference(solution):
-    x, gamma, beta, _ = make_inputs(0, (4, 8))
-    check_layer_norm(solution, "random (4, 8) float64 rows (seed 0)", x, gamma, beta)
+def test_layer_norm_matches_reference(solution, seed):
+    x, gamma, beta, _ = make_inputs(seed(0), (4, 8))
+    check_layer_norm(solution, f"random (4, 8) float64 rows (seed {seed(0)})", x, gamma, beta)
 
 
 @pytest.mark.category("correctness")
@@ -151,17 +151,17 @@ def test_layer_norm_hand_computed(solution):
 
 
 @pytest.mark.category("correctness")
-def test_layer_norm_backward_matches_reference(solution):
-    x, gamma, _, dy = make_inputs(1, (4, 8))
-    check_layer_norm_backward(solution, "random (4, 8) float64 rows (seed 1)", dy, x, gamma)
+def test_layer_norm_backward_matches_reference(solution, seed):
+    x, gamma, _, dy = make_inputs(seed(1), (4, 8))
+    check_layer_norm_backward(solution, f"random (4, 8) float64 rows (seed {seed(1)})", dy, x, gamma)
 
 
 # -- RMSNorm --------------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_rms_norm_matches_reference(solution):
-    x, gamma, _, _ = make_inputs(2, (4, 8), loc=1.5)           # rows with a clearly nonzero mean
-    check_rms_norm(solution, "random (4, 8) float64 rows with mean ~1.5 (seed 2)", x, gamma)
+def test_rms_norm_matches_reference(solution, seed):
+    x, gamma, _, _ = make_inputs(seed(2), (4, 8), loc=1.5)     # rows with a clearly nonzero mean
+    check_rms_norm(solution, f"random (4, 8) float64 rows with mean ~1.5 (seed {seed(2)})", x, gamma)
 
 
 @pytest.mark.category("correctness")
@@ -176,9 +176,9 @@ def test_rms_norm_hand_computed_no_mean_subtraction(solution):
 
 
 @pytest.mark.category("correctness")
-def test_rms_norm_backward_matches_reference(solution):
-    x, gamma, _, dy = make_inputs(3, (4, 8), loc=1.5)
-    check_rms_norm_backward(solution, "random (4, 8) float64 rows with mean ~1.5 (seed 3)", dy, x, gamma)
+def test_rms_norm_backward_matches_reference(solution, seed):
+    x, gamma, _, dy = make_inputs(seed(3), (4, 8), loc=1.5)
+    check_rms_norm_backward(solution, f"random (4, 8) float64 rows with mean ~1.5 (seed {seed(3)})", dy, x, gamma)
 
 
 # -- both -----------------------------------------------------------------------------------------------
@@ -201,10 +201,10 @@ def directional_check(forward, grad, params, index, direction, what, case, h=1e-
 
 
 @pytest.mark.category("correctness")
-def test_backward_is_the_gradient_of_the_forward(solution):
-    x, gamma, beta, dy = make_inputs(4, (3, 6))
-    rng = np.random.default_rng(40)
-    case = "random (3, 6) float64 rows (seed 4, directions seed 40)"
+def test_backward_is_the_gradient_of_the_forward(solution, seed):
+    x, gamma, beta, dy = make_inputs(seed(4), (3, 6))
+    rng = np.random.default_rng(seed(40))
+    case = f"random (3, 6) float64 rows (seed {seed(4)}, directions seed {seed(40)})"
 
     def ln(x_, g_, b_):
         return dy * as_array(solution.layer_norm(x_, g_, b_), f"layer_norm of {case}")
@@ -229,35 +229,35 @@ def test_backward_is_the_gradient_of_the_forward(solution):
 
 
 @pytest.mark.category("correctness")
-def test_default_eps(solution):
+def test_default_eps(solution, seed):
     # Rows whose variance (LayerNorm) or mean square (RMSNorm) is about eps itself: the default
     # eps (1e-5 and 1e-6) changes the result by tens of percent, so a different default shows.
-    x, gamma, beta, dy = make_inputs(5, (4, 6), loc=0.2, scale=3e-3)           # var ~ 9e-6
-    case = "(4, 6) rows of spread 3e-3 (variance ~ eps = 1e-5), eps omitted (seed 5)"
+    x, gamma, beta, dy = make_inputs(seed(5), (4, 6), loc=0.2, scale=3e-3)     # var ~ 9e-6
+    case = f"(4, 6) rows of spread 3e-3 (variance ~ eps = 1e-5), eps omitted (seed {seed(5)})"
     check_layer_norm(solution, case, x, gamma, beta)
     check_layer_norm_backward(solution, case, dy, x, gamma)
-    x, gamma, _, dy = make_inputs(6, (4, 6), loc=0.0, scale=1e-3)              # mean square ~ 1e-6
-    case = "(4, 6) rows of root mean square ~1e-3 (mean square ~ eps = 1e-6), eps omitted (seed 6)"
+    x, gamma, _, dy = make_inputs(seed(6), (4, 6), loc=0.0, scale=1e-3)        # mean square ~ 1e-6
+    case = f"(4, 6) rows of root mean square ~1e-3 (mean square ~ eps = 1e-6), eps omitted (seed {seed(6)})"
     check_rms_norm(solution, case, x, gamma)
     check_rms_norm_backward(solution, case, dy, x, gamma)
 
 
 @pytest.mark.category("correctness")
-def test_explicit_eps_is_used(solution):
-    x, gamma, beta, dy = make_inputs(7, (3, 7))
-    case = "random (3, 7) rows with eps=0.5 (seed 7)"
+def test_explicit_eps_is_used(solution, seed):
+    x, gamma, beta, dy = make_inputs(seed(7), (3, 7))
+    case = f"random (3, 7) rows with eps=0.5 (seed {seed(7)})"
     check_layer_norm(solution, case, x, gamma, beta, eps=0.5)
     check_layer_norm_backward(solution, case, dy, x, gamma, eps=0.5)
-    case = "random (3, 7) rows with eps=0.3 (seed 7)"
+    case = f"random (3, 7) rows with eps=0.3 (seed {seed(7)})"
     check_rms_norm(solution, case, x, gamma, eps=0.3)
     check_rms_norm_backward(solution, case, dy, x, gamma, eps=0.3)
 
 
 @pytest.mark.category("numerical-stability")
-def test_rows_far_from_the_origin(solution):
+def test_rows_far_from_the_origin(solution, seed):
     # Mean 1e4, spread 1: E[x^2] ~ 1e8, so E[x^2] - E[x]^2 cancels eight digits of the variance.
-    x, gamma, beta, dy = make_inputs(8, (8, 64), loc=1e4, scale=1.0)
-    case = "(8, 64) float64 rows with mean 1e4 and spread 1 (seed 8)"
+    x, gamma, beta, dy = make_inputs(seed(8), (8, 64), loc=1e4, scale=1.0)
+    case = f"(8, 64) float64 rows with mean 1e4 and spread 1 (seed {seed(8)})"
     check_layer_norm(solution, case, x, gamma, beta, tol=OFFSET)
     check_layer_norm_backward(solution, case, dy, x, gamma, tol=OFFSET)
     check_rms_norm(solution, case, x, gamma, tol=OFFSET)
@@ -265,11 +265,11 @@ def test_rows_far_from_the_origin(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_constant_rows(solution):
+def test_constant_rows(solution, seed):
     # Three constant rows (variance exactly 0; the values sum exactly) and one ordinary row.
     x = np.array([[3.0] * 5, [-0.25] * 5, [0.0] * 5, [1.0, 2.0, -1.0, 0.5, 4.0]])     # (4, 5)
-    _, gamma, beta, dy = make_inputs(9, x.shape)
-    case = "(4, 5) rows, the first three constant (3, -0.25, 0) (seed 9)"
+    _, gamma, beta, dy = make_inputs(seed(9), x.shape)
+    case = f"(4, 5) rows, the first three constant (3, -0.25, 0) (seed {seed(9)})"
     with classic_cause(CONSTANT_ROW_HINT):
         y = solution.layer_norm(x, gamma, beta)
         grads = unpack(solution.layer_norm_backward(dy, x, gamma), ("dx", "dgamma", "dbeta"),
@@ -307,10 +307,10 @@ def test_d_equals_1(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_rms_norm_all_zero_rows(solution):
-    x, gamma, _, dy = make_inputs(10, (3, 5))
+def test_rms_norm_all_zero_rows(solution, seed):
+    x, gamma, _, dy = make_inputs(seed(10), (3, 5))
     x[[0, 2]] = 0.0                                                                   # rows 0 and 2 all zero
-    case = "(3, 5) rows, rows 0 and 2 all zero (seed 10)"
+    case = f"(3, 5) rows, rows 0 and 2 all zero (seed {seed(10)})"
     with classic_cause(ZERO_ROW_HINT):
         y = solution.rms_norm(x, gamma)
         grads = unpack(solution.rms_norm_backward(dy, x, gamma), ("dx", "dgamma"), f"rms_norm_backward of {case}")
@@ -326,9 +326,9 @@ def test_rms_norm_all_zero_rows(solution):
 # -- shapes ---------------------------------------------------------------------------------------------
 
 @pytest.mark.category("shapes")
-def test_3d_input_sums_over_every_leading_axis(solution):
-    x, gamma, beta, dy = make_inputs(11, (2, 3, 5))
-    case = "a (B, T, d) = (2, 3, 5) input (seed 11)"
+def test_3d_input_sums_over_every_leading_axis(solution, seed):
+    x, gamma, beta, dy = make_inputs(seed(11), (2, 3, 5))
+    case = f"a (B, T, d) = (2, 3, 5) input (seed {seed(11)})"
     check_layer_norm(solution, case, x, gamma, beta)
     check_layer_norm_backward(solution, case, dy, x, gamma)
     check_rms_norm(solution, case, x, gamma)
@@ -336,10 +336,10 @@ def test_3d_input_sums_over_every_leading_axis(solution):
 
 
 @pytest.mark.category("shapes")
-def test_1d_and_4d_inputs(solution):
-    for seed, shape in ((12, (7,)), (13, (2, 2, 3, 4))):
-        x, gamma, beta, dy = make_inputs(seed, shape)
-        case = f"a {shape} input (seed {seed})"
+def test_1d_and_4d_inputs(solution, seed):
+    for case_seed, shape in ((12, (7,)), (13, (2, 2, 3, 4))):
+        x, gamma, beta, dy = make_inputs(seed(case_seed), shape)
+        case = f"a {shape} input (seed {seed(case_seed)})"
         check_layer_norm(solution, case, x, gamma, beta)
         check_layer_norm_backward(solution, case, dy, x, gamma)
         check_rms_norm(solution, case, x, gamma)
@@ -373,19 +373,19 @@ def reference_outputs(x, gamma, beta, dy):
 
 
 @pytest.mark.category("dtype")
-def test_float32_in_float32_out(solution):
-    x, gamma, beta, dy = make_inputs(14, (3, 5, 16), dtype=np.float32)
-    case = "float32 (3, 5, 16) inputs (seed 14)"
+def test_float32_in_float32_out(solution, seed):
+    x, gamma, beta, dy = make_inputs(seed(14), (3, 5, 16), dtype=np.float32)
+    case = f"float32 (3, 5, 16) inputs (seed {seed(14)})"
     got = all_outputs(solution, x, gamma, beta, dy, case)
     for (what, actual), expected in zip(got.items(), reference_outputs(x, gamma, beta, dy)):
         check_dtype(actual, np.float32, expected, f"{what} for {case}", F32)
 
 
 @pytest.mark.category("numerical-stability")
-def test_float32_inputs_are_accurate(solution):
+def test_float32_inputs_are_accurate(solution, seed):
     # Same inputs as the dtype test: here only the values count, to float32 rounding (see F32).
-    x, gamma, beta, dy = make_inputs(14, (3, 5, 16), dtype=np.float32)
-    case = "float32 (3, 5, 16) inputs (seed 14)"
+    x, gamma, beta, dy = make_inputs(seed(14), (3, 5, 16), dtype=np.float32)
+    case = f"float32 (3, 5, 16) inputs (seed {seed(14)})"
     got = all_outputs(solution, x, gamma, beta, dy, case)
     for (what, actual), expected in zip(got.items(), reference_outputs(x, gamma, beta, dy)):
         hint = "" if what.startswith(("y ", "dx ")) else " (summed over every leading axis: shape (d,))"
@@ -394,8 +394,8 @@ def test_float32_inputs_are_accurate(solution):
 
 
 @pytest.mark.category("dtype")
-def test_mixed_dtypes_give_result_type(solution):
-    x, gamma, beta, _ = make_inputs(15, (3, 6))
+def test_mixed_dtypes_give_result_type(solution, seed):
+    x, gamma, beta, _ = make_inputs(seed(15), (3, 6))
     x32, gamma32, beta32 = (a.astype(np.float32) for a in (x, gamma, beta))
     # float32 x may be normalised in float32 before meeting gamma: float32 accuracy for those values.
     cases = (
@@ -407,12 +407,12 @@ def test_mixed_dtypes_give_result_type(solution):
     for fn, case, args, tol in cases:
         got = getattr(solution, fn)(*args)
         check_dtype(got, np.float64, getattr(ref, fn)(*args),
-                    f"{fn} of {case}, (3, 6) (seed 15; np.result_type is float64)", tol)
+                    f"{fn} of {case}, (3, 6) (seed {seed(15)}; np.result_type is float64)", tol)
 
 
 @pytest.mark.category("side-effects")
-def test_inputs_not_modified(solution):
-    x, gamma, beta, dy = make_inputs(16, (3, 4))
+def test_inputs_not_modified(solution, seed):
+    x, gamma, beta, dy = make_inputs(seed(16), (3, 4))
     calls = (
         ("layer_norm", (x, gamma, beta), ("x", "gamma", "beta")),
         ("layer_norm_backward", (dy, x, gamma), ("dy", "x", "gamma")),
@@ -423,4 +423,4 @@ def test_inputs_not_modified(solution):
         saved = [a.copy() for a in args]
         _, after, _ = getattr(solution, fn).with_inputs(*args)
         for name, before, now in zip(arg_names, saved, after):
-            assert_unchanged(now, before, name, f"{fn} of random (3, 4) float64 rows (seed 16)")
+            assert_unchanged(now, before, name, f"{fn} of random (3, 4) float64 rows (seed {seed(16)})")

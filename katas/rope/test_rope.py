@@ -66,16 +66,16 @@ def values_note(out, x, kwargs, tol):
 # -- values ----------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_default_style_is_half(solution):
+def test_default_style_is_half(solution, seed):
     # d = 8, T = 6: no argument but x, so positions = arange(T), base = 10000, style = "half".
-    x = normal(1, (2, 6, 8))
-    check_rope(solution, "x (2, 6, 8), seed 1, all defaults (style 'half', pairs (i, i + d/2))", x)
+    x = normal(seed(1), (2, 6, 8))
+    check_rope(solution, f"x (2, 6, 8), seed {seed(1)}, all defaults (style 'half', pairs (i, i + d/2))", x)
 
 
 @pytest.mark.category("correctness")
-def test_interleaved_style(solution):
-    x = normal(2, (2, 6, 8))
-    check_rope(solution, "x (2, 6, 8), seed 2, style='interleaved' (pairs (2i, 2i+1))", x, style="interleaved")
+def test_interleaved_style(solution, seed):
+    x = normal(seed(2), (2, 6, 8))
+    check_rope(solution, f"x (2, 6, 8), seed {seed(2)}, style='interleaved' (pairs (2i, 2i+1))", x, style="interleaved")
 
 
 @pytest.mark.category("correctness")
@@ -98,48 +98,49 @@ def test_hand_computed_rotations(solution):
 
 
 @pytest.mark.category("correctness")
-def test_custom_positions(solution):
+def test_custom_positions(solution, seed):
     # Not arange(T): unordered, repeated, with gaps (a packed batch, a continued prompt).
     positions = np.array([7, 0, 3, 3, 250, 1])
-    x = normal(3, (3, 6, 10))
+    x = normal(seed(3), (3, 6, 10))
     for style in STYLES:
-        check_rope(solution, f"x (3, 6, 10), seed 3, positions {positions.tolist()}, style='{style}'",
+        check_rope(solution, f"x (3, 6, 10), seed {seed(3)}, positions {positions.tolist()}, style='{style}'",
                    x, positions=positions, style=style)
 
 
 @pytest.mark.category("correctness")
-def test_custom_base(solution):
-    x = normal(4, (2, 5, 12))
+def test_custom_base(solution, seed):
+    x = normal(seed(4), (2, 5, 12))
     for base in (500.0, 1e6):
         for style in STYLES:
-            check_rope(solution, f"x (2, 5, 12), seed 4, base={base:g}, style='{style}'", x, base=base, style=style)
+            check_rope(solution, f"x (2, 5, 12), seed {seed(4)}, base={base:g}, style='{style}'", x, base=base,
+                       style=style)
 
 
 @pytest.mark.category("correctness")
-def test_float32_values(solution):
+def test_float32_values(solution, seed):
     # Float32 arithmetic inside is allowed: compared at float32 accuracy (see F32 above).
-    x = normal(5, (2, 4, 32, 64), np.float32)
+    x = normal(seed(5), (2, 4, 32, 64), np.float32)
     for style in STYLES:
-        check_rope(solution, f"float32 x (2, 4, 32, 64), seed 5, style='{style}'", x, tol=F32, style=style)
+        check_rope(solution, f"float32 x (2, 4, 32, 64), seed {seed(5)}, style='{style}'", x, tol=F32, style=style)
 
 
 @pytest.mark.category("correctness")
-def test_decode_position_matches_full_sequence(solution):
+def test_decode_position_matches_full_sequence(solution, seed):
     # Decoding token p alone with positions=[p] must give row p of the whole sequence.
-    x = normal(6, (2, 3, 9, 16))                                     # (B, H, T, d)
+    x = normal(seed(6), (2, 3, 9, 16))                               # (B, H, T, d)
     for style in STYLES:
         full = assert_shape(solution.rope(x, style=style), x.shape, f"x (2, 3, 9, 16), style='{style}'")
         for p in (0, 1, 5, 8):
             one = solution.rope(x[..., p:p + 1, :], positions=np.array([p]), style=style)
             assert_close(one, full[..., p:p + 1, :],
                          f"x[..., {p}:{p + 1}, :] with positions=[{p}] vs row {p} of the full sequence "
-                         f"x (2, 3, 9, 16), seed 6, style='{style}'", **F64)
+                         f"x (2, 3, 9, 16), seed {seed(6)}, style='{style}'", **F64)
 
 
 @pytest.mark.category("correctness")
-def test_relative_position_property(solution):
+def test_relative_position_property(solution, seed):
     # <rope(q, m), rope(k, n)> depends on m - n only (and equals <q, k> when m == n).
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed(7))
     q, k = rng.standard_normal(16), rng.standard_normal(16)
     shifts = np.array([0, 1, 17, 1000, 5000])
     for style in STYLES:
@@ -148,7 +149,7 @@ def test_relative_position_property(solution):
             m = n + delta                                            # query positions
             rq = solution.rope(np.tile(q, (len(m), 1)), positions=m, style=style)
             rk = solution.rope(np.tile(k, (len(n), 1)), positions=n, style=style)
-            case = f"q, k of d=16 (seed 7), style='{style}', m - n = {delta}"
+            case = f"q, k of d=16 (seed {seed(7)}), style='{style}', m - n = {delta}"
             rq = assert_shape(rq, (len(m), 16), case)
             rk = assert_shape(rk, (len(n), 16), case)
             dots = (rq * rk).sum(axis=1)
@@ -160,11 +161,11 @@ def test_relative_position_property(solution):
 
 
 @pytest.mark.category("correctness")
-def test_rotation_preserves_norms(solution):
-    x = normal(8, (3, 7, 12))
+def test_rotation_preserves_norms(solution, seed):
+    x = normal(seed(8), (3, 7, 12))
     positions = np.array([0, 1, 2, 10, 100, 1000, 31])
     for style in STYLES:
-        case = f"x (3, 7, 12), seed 8, positions {positions.tolist()}, style='{style}'"
+        case = f"x (3, 7, 12), seed {seed(8)}, positions {positions.tolist()}, style='{style}'"
         out = assert_shape(solution.rope(x, positions=positions, style=style), x.shape, case)
         assert_close(np.linalg.norm(out, axis=-1), np.linalg.norm(x, axis=-1),
                      f"the norm of each row for {case}: a rotation preserves it", **F64)
@@ -175,34 +176,34 @@ def test_rotation_preserves_norms(solution):
 
 
 @pytest.mark.category("numerical-stability")
-def test_positions_up_to_1e5(solution):
+def test_positions_up_to_1e5(solution, seed):
     positions = np.array([0, 1, 4096, 65_535, 99_999, 100_000])
-    x = normal(9, (2, 6, 64))
+    x = normal(seed(9), (2, 6, 64))
     for style in STYLES:
-        check_rope(solution, f"x (2, 6, 64), seed 9, positions {positions.tolist()}, style='{style}' "
+        check_rope(solution, f"x (2, 6, 64), seed {seed(9)}, positions {positions.tolist()}, style='{style}' "
                    f"(angles up to 1e5 rad: float32 angles are off by ~4e-3 rad)", x, tol=FAR,
                    positions=positions, style=style)
 
 
 @pytest.mark.category("edge-case")
-def test_single_pair_d2(solution):
+def test_single_pair_d2(solution, seed):
     # d = 2: one pair, theta_0 = base^0 = 1 whatever the base, and both layouts coincide.
-    x = normal(10, (4, 2))
+    x = normal(seed(10), (4, 2))
     m = np.array([0, 1, 5, 100])
     c, s = np.cos(m), np.sin(m)
     expected = np.stack([x[:, 0] * c - x[:, 1] * s, x[:, 0] * s + x[:, 1] * c], axis=1)
     for style in STYLES:
         out = solution.rope(x, positions=m, style=style)
-        assert_close(out, expected, f"d=2 (theta = 1), x (4, 2), seed 10, positions {m.tolist()}, "
+        assert_close(out, expected, f"d=2 (theta = 1), x (4, 2), seed {seed(10)}, positions {m.tolist()}, "
                      f"style='{style}': (a, b) -> (a cos m - b sin m, a sin m + b cos m)", **F64)
 
 
 # -- shapes, dtypes, errors, inputs -----------------------------------------------------------------
 
 @pytest.mark.category("shapes")
-def test_leading_axes(solution):
+def test_leading_axes(solution, seed):
     # B=2, H=3, T=5, d=8 all differ: the sequence axis is -2 whatever comes before it.
-    x4 = normal(11, (2, 3, 5, 8))
+    x4 = normal(seed(11), (2, 3, 5, 8))
     shapes = {
         "x (T, d) = (5, 8)": x4[0, 0],
         "x (B, T, d) = (2, 5, 8)": x4[:, 0],
@@ -212,46 +213,46 @@ def test_leading_axes(solution):
     }
     for name, x in shapes.items():
         for style in STYLES:
-            check_rope(solution, f"{name}, seed 11, style='{style}'", x, style=style)
+            check_rope(solution, f"{name}, seed {seed(11)}, style='{style}'", x, style=style)
 
 
 @pytest.mark.category("dtype")
-def test_output_keeps_input_dtype(solution):
+def test_output_keeps_input_dtype(solution, seed):
     for dtype, tol in ((np.float32, F32), (np.float64, F64)):
-        x = normal(12, (2, 6, 8), dtype)
+        x = normal(seed(12), (2, 6, 8), dtype)
         for style in STYLES:
             out = solution.rope(x, style=style)
-            case = f"{np.dtype(dtype).name} x (2, 6, 8), seed 12, style='{style}'"
+            case = f"{np.dtype(dtype).name} x (2, 6, 8), seed {seed(12)}, style='{style}'"
             if np.asarray(out).dtype != dtype:
                 note = values_note(out, x, {"style": style}, tol)
                 assert_dtype(out, dtype, f"{case} ({note})")
 
 
 @pytest.mark.category("errors")
-def test_odd_d_raises(solution):
+def test_odd_d_raises(solution, seed):
     for d in (7, 3):
         for style in STYLES:
             with pytest.raises(ValueError):
-                solution.rope(normal(13, (4, d)), style=style)
+                solution.rope(normal(seed(13), (4, d)), style=style)
                 pytest.fail(f"no ValueError for x (4, {d}) (odd d: features cannot be paired), style='{style}'")
 
 
 @pytest.mark.category("errors")
-def test_unknown_style_raises(solution):
+def test_unknown_style_raises(solution, seed):
     for style in ("spiral", ""):
         with pytest.raises(ValueError):
-            solution.rope(normal(14, (4, 8)), style=style)
+            solution.rope(normal(seed(14), (4, 8)), style=style)
             pytest.fail(f"no ValueError for style={style!r}: only 'half' and 'interleaved' are known")
 
 
 @pytest.mark.category("side-effects")
-def test_inputs_not_modified(solution):
-    x = normal(15, (2, 5, 8))
+def test_inputs_not_modified(solution, seed):
+    x = normal(seed(15), (2, 5, 8))
     positions = np.array([4, 0, 9, 2, 30])
     for style in STYLES:
         saved_x, saved_positions = x.copy(), positions.copy()
         out, args, kwargs = solution.rope.with_inputs(x, positions=positions, style=style)
         note = values_note(out, x, {"positions": positions, "style": style}, F64)
-        case = f"x (2, 5, 8), seed 15, positions {positions.tolist()}, style='{style}' ({note})"
+        case = f"x (2, 5, 8), seed {seed(15)}, positions {positions.tolist()}, style='{style}' ({note})"
         assert_unchanged(args[0], saved_x, "x", case)
         assert_unchanged(kwargs["positions"], saved_positions, "positions", case)

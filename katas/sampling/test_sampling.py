@@ -139,41 +139,44 @@ PIPELINE_CASES = [(MIXED_10, dict(temperature=0.8, top_k=5, top_p=0.75), 800, 10
                    "10 logits: top-p keeps 3 of the 5 tokens top-k left at temperature 0.8")]
 
 
-def check_cases(solution, make, cases, zero_reason="filtered out"):
-    for logits, kwargs, n, seed, name in cases:
-        check_distribution(solution, make, n, logits, seed, f"{name} ({describe(kwargs)})", zero_reason, **kwargs)
+def check_cases(solution, make, seed, cases, zero_reason="filtered out"):
+    """Each case's draws from a generator seeded seed(its rng seed): the fixture's, fresh in a [fresh] twin."""
+    for logits, kwargs, n, case_seed, name in cases:
+        check_distribution(solution, make, n, logits, seed(case_seed), f"{name} ({describe(kwargs)})", zero_reason,
+                           **kwargs)
 
 
 @pytest.mark.category("statistics")
-def test_plain_sampling_follows_the_softmax(solution, make):
+def test_plain_sampling_follows_the_softmax(solution, make, seed):
     # 3000 draws: a Gumbel-max with the wrong noise (-log u) is off by only 0.06 in chi-square per draw.
-    check_cases(solution, make, PLAIN_CASES)
+    check_cases(solution, make, seed, PLAIN_CASES)
 
 
 @pytest.mark.category("statistics")
-def test_temperature_sharpens_and_flattens(solution, make):
-    check_cases(solution, make, TEMPERATURE_CASES)
+def test_temperature_sharpens_and_flattens(solution, make, seed):
+    check_cases(solution, make, seed, TEMPERATURE_CASES)
 
 
 @pytest.mark.category("statistics")
-def test_top_k_keeps_the_k_most_probable(solution, make):
-    check_cases(solution, make, TOP_K_CASES, zero_reason="outside the top k")
+def test_top_k_keeps_the_k_most_probable(solution, make, seed):
+    check_cases(solution, make, seed, TOP_K_CASES, zero_reason="outside the top k")
 
 
 @pytest.mark.category("statistics")
-def test_top_p_keeps_the_smallest_nucleus(solution, make):
-    check_cases(solution, make, TOP_P_CASES, zero_reason="outside the nucleus")
+def test_top_p_keeps_the_smallest_nucleus(solution, make, seed):
+    check_cases(solution, make, seed, TOP_P_CASES, zero_reason="outside the nucleus")
 
 
 @pytest.mark.category("statistics")
-def test_temperature_then_top_k_then_top_p(solution, make):
-    check_cases(solution, make, PIPELINE_CASES, zero_reason="removed by top-k, or by top-p on the renormalised top-k")
+def test_temperature_then_top_k_then_top_p(solution, make, seed):
+    check_cases(solution, make, seed, PIPELINE_CASES,
+                zero_reason="removed by top-k, or by top-p on the renormalised top-k")
 
 
 # -- sample: deterministic outcomes ------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_order_temperature_then_top_k_then_top_p(solution, make):
+def test_order_temperature_then_top_k_then_top_p(solution, make, seed):
     probs = log_probs(0.4, 0.3, 0.2, 0.1)
     cases = [
         (dict(top_k=2, top_p=0.5), "top_k=2 then top_p=0.5 on probabilities [.4, .3, .2, .1]: top-k renormalises to "
@@ -181,35 +184,36 @@ def test_order_temperature_then_top_k_then_top_p(solution, make):
         (dict(temperature=0.5, top_p=0.5), "temperature=0.5 then top_p=0.5 on probabilities [.4, .3, .2, .1]: "
          "the tempered distribution is [.53, .30, .13, .03] and .53 >= 0.5 keeps token 0 alone"),
     ]
-    for seed, (kwargs, case) in enumerate(cases, start=110):
-        tokens = draw(solution, make, 100, probs, seed, case, **kwargs)
-        assert_always(tokens, 0, case, seed, "top-p sees the distribution after temperature and top-k")
+    for case_seed, (kwargs, case) in enumerate(cases, start=110):
+        tokens = draw(solution, make, 100, probs, seed(case_seed), case, **kwargs)
+        assert_always(tokens, 0, case, seed(case_seed), "top-p sees the distribution after temperature and top-k")
 
 
 @pytest.mark.category("edge-case")
-def test_top_p_mass_exactly_at_the_boundary(solution, make):
+def test_top_p_mass_exactly_at_the_boundary(solution, make, seed):
     # Probabilities [.5, .25, .25]: the first token alone has mass 0.5 >= top_p, nothing else is kept.
     # These logits give exactly 0.5 in every softmax style tried (max-shift, plain exp, logsumexp,
     # logaddexp.reduce, float32, loops; all orders) and every cutoff rule keeps exactly one token.
-    for seed, position in enumerate(range(3), start=120):
+    for case_seed, position in enumerate(range(3), start=120):
         logits = np.zeros(3)
         logits[position] = math.log(2.0)
         case = f"top_p=0.5 with logits {np.round(logits, 4).tolist()} (probabilities 0.5 / 0.25 / 0.25)"
-        tokens = draw(solution, make, 100, logits, seed, case, top_p=0.5)
-        assert_always(tokens, position, case, seed, "its mass 0.5 reaches top_p exactly: mass >= top_p stops")
+        tokens = draw(solution, make, 100, logits, seed(case_seed), case, top_p=0.5)
+        assert_always(tokens, position, case, seed(case_seed),
+                      "its mass 0.5 reaches top_p exactly: mass >= top_p stops")
 
 
 @pytest.mark.category("edge-case")
-def test_tiny_top_p_keeps_only_the_most_probable(solution, make):
-    for seed, kwargs in enumerate((dict(top_p=1e-9), dict(temperature=2.0, top_k=4, top_p=1e-9)), start=130):
+def test_tiny_top_p_keeps_only_the_most_probable(solution, make, seed):
+    for case_seed, kwargs in enumerate((dict(top_p=1e-9), dict(temperature=2.0, top_k=4, top_p=1e-9)), start=130):
         case = f"6 logits (argmax 3) with {describe(kwargs)}"
         with classic_cause("top-p kept no token: it must always keep at least the most probable one"):
-            tokens = draw(solution, make, 100, LOGITS_6, seed, case, **kwargs)
-        assert_always(tokens, 3, case, seed, "top-p keeps at least one token")
+            tokens = draw(solution, make, 100, LOGITS_6, seed(case_seed), case, **kwargs)
+        assert_always(tokens, 3, case, seed(case_seed), "top-p keeps at least one token")
 
 
 @pytest.mark.category("correctness")
-def test_temperature_zero_is_greedy_with_lowest_index_on_ties(solution, make):
+def test_temperature_zero_is_greedy_with_lowest_index_on_ties(solution, make, seed):
     cases = [
         (np.array([1.0, 3.0, 3.0, 2.0]), {}, 1, "tied maxima at 1 and 2"),
         (np.array([-np.inf, 0.5, -np.inf, 0.5, 0.2]), {}, 1, "tied maxima at 1 and 3, -inf elsewhere"),
@@ -217,10 +221,10 @@ def test_temperature_zero_is_greedy_with_lowest_index_on_ties(solution, make):
         (np.array([0.2, 0.9, -0.3, 0.1], dtype=np.float32), {"top_k": 3, "top_p": 0.8}, 1,
          "float32 logits, top_k=3, top_p=0.8"),
     ]
-    for seed, (logits, kwargs, expected, name) in enumerate(cases, start=140):
+    for case_seed, (logits, kwargs, expected, name) in enumerate(cases, start=140):
         case = f"temperature=0 with {name}: logits {logits.tolist()}"
-        tokens = draw(solution, make, 50, logits, seed, case, temperature=0.0, **kwargs)
-        assert_always(tokens, expected, case, seed, "greedy: the argmax, the lowest index on ties")
+        tokens = draw(solution, make, 50, logits, seed(case_seed), case, temperature=0.0, **kwargs)
+        assert_always(tokens, expected, case, seed(case_seed), "greedy: the argmax, the lowest index on ties")
     logits = np.array([0.5, 2.0, 2.0])
     token = as_token(solution.sample(logits, temperature=0.0), 3, "temperature=0 without an rng")
     if token != 1:
@@ -229,13 +233,13 @@ def test_temperature_zero_is_greedy_with_lowest_index_on_ties(solution, make):
 
 
 @pytest.mark.category("correctness")
-def test_top_k_one_is_greedy(solution, make):
+def test_top_k_one_is_greedy(solution, make, seed):
     logits = np.array([1.0, 3.0, 3.0, 2.0, -np.inf])
-    for seed, kwargs in enumerate((dict(top_k=1), dict(temperature=5.0, top_k=1), dict(top_k=1, top_p=0.9)),
+    for case_seed, kwargs in enumerate((dict(top_k=1), dict(temperature=5.0, top_k=1), dict(top_k=1, top_p=0.9)),
                                   start=150):
         case = f"logits {logits.tolist()} (tied maxima at 1 and 2) with {describe(kwargs)}"
-        tokens = draw(solution, make, 60, logits, seed, case, **kwargs)
-        assert_always(tokens, 1, case, seed, "top_k=1 is greedy: the argmax, the lowest index on ties")
+        tokens = draw(solution, make, 60, logits, seed(case_seed), case, **kwargs)
+        assert_always(tokens, 1, case, seed(case_seed), "top_k=1 is greedy: the argmax, the lowest index on ties")
 
 
 # -- sample: masks, numerics, filters at their limits --------------------------------------------------------
@@ -255,23 +259,23 @@ UNIFORM_CASES = [(np.zeros(10), kwargs, 400, seed, "all-zero logits (V=10): unif
 
 
 @pytest.mark.category("masking")
-def test_minus_inf_logits_are_never_sampled(solution, make):
+def test_minus_inf_logits_are_never_sampled(solution, make, seed):
     with classic_cause("a -inf logit must give probability 0; replaced by a finite extreme (np.nan_to_num gives "
                        "-1.8e308) it overflows once divided by a temperature < 1"):
-        check_cases(solution, make, MASKED_CASES, zero_reason="its logit is -inf")
+        check_cases(solution, make, seed, MASKED_CASES, zero_reason="its logit is -inf")
 
 
 @pytest.mark.category("numerical-stability")
-def test_huge_logits_and_small_temperatures_do_not_overflow(solution, make):
+def test_huge_logits_and_small_temperatures_do_not_overflow(solution, make, seed):
     with classic_cause(OVERFLOW):
-        check_cases(solution, make, HUGE_CASES, zero_reason="underflows to probability 0")
+        check_cases(solution, make, seed, HUGE_CASES, zero_reason="underflows to probability 0")
 
 
 @pytest.mark.category("edge-case")
-def test_all_zero_logits_are_uniform_and_filters_at_their_limits_keep_everything(solution, make):
+def test_all_zero_logits_are_uniform_and_filters_at_their_limits_keep_everything(solution, make, seed):
     with classic_cause("top_p=1.0 or top_k >= V must keep every token (a cumulative sum can round below 1)",
                        raised=("RuntimeWarning", "IndexError")):
-        check_cases(solution, make, UNIFORM_CASES)
+        check_cases(solution, make, seed, UNIFORM_CASES)
 
 
 # -- sample: errors, determinism, inputs, result type ----------------------------------------------------
@@ -306,19 +310,19 @@ def test_bad_arguments_raise(solution):
 
 
 @pytest.mark.category("determinism")
-def test_the_rng_passed_in_is_the_only_randomness(solution, make):
+def test_the_rng_passed_in_is_the_only_randomness(solution, make, seed):
     logits = np.zeros(8)
     watch = make("toys.common:GlobalRandomWatch")
     for kwargs in (dict(), dict(temperature=0.7, top_k=6, top_p=0.9)):
         case = f"all-zero logits (V=8) with {describe(kwargs)}"
-        runs = [draw(solution, make, 60, logits, seed, case, **kwargs) for seed in (7, 7, 8)]
+        runs = [draw(solution, make, 60, logits, seed(rng_seed), case, **kwargs) for rng_seed in (7, 7, 8)]
         if not np.array_equal(runs[0], runs[1]):
-            raise AssertionError(f"two generators seeded 7 gave different tokens for {case}: "
+            raise AssertionError(f"two generators seeded {seed(7)} gave different tokens for {case}: "
                                  f"{runs[0][:12].tolist()}... vs {runs[1][:12].tolist()}...; the rng passed in "
                                  "must be the only randomness")
         if np.array_equal(runs[0], runs[2]):
-            raise AssertionError(f"generators seeded 7 and 8 gave the same 60 tokens for {case}: is the rng argument "
-                                 "ignored?")
+            raise AssertionError(f"generators seeded {seed(7)} and {seed(8)} gave the same 60 tokens for {case}: is "
+                                 "the rng argument ignored?")
     touched = watch.touched()
     if touched:
         raise AssertionError(f"the solution used or reseeded the global {' and '.join(touched)} state; draw only from "

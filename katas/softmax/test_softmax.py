@@ -160,30 +160,30 @@ def assert_value_error(call, case, causes=()):
 # -- softmax and log_softmax -------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_softmax_rows_match_reference_and_sum_to_one(solution):
-    x, _ = logits_and_labels(0, lead=(4,), V=7, scale=3.0)            # (4, 7)
+def test_softmax_rows_match_reference_and_sum_to_one(solution, seed):
+    x, _ = logits_and_labels(seed(0), lead=(4,), V=7, scale=3.0)      # (4, 7)
     case = "softmax of random (4, 7) float64 logits"
     p = check_probs(solution, x, case)
     assert_close(p.sum(axis=-1), np.ones(4), case + ": row sums", rtol=0, atol=1e-12)
 
 
 @pytest.mark.category("correctness")
-def test_log_softmax_matches_reference(solution):
-    x, _ = logits_and_labels(1, lead=(4,), V=7, scale=3.0)            # (4, 7)
+def test_log_softmax_matches_reference(solution, seed):
+    x, _ = logits_and_labels(seed(1), lead=(4,), V=7, scale=3.0)      # (4, 7)
     check_logprobs(solution, x, "log_softmax of random (4, 7) float64 logits")
 
 
 @pytest.mark.category("shapes")
-def test_softmax_along_an_explicit_axis(solution):
-    x = 2.0 * np.random.default_rng(2).standard_normal((3, 4, 5))     # (3, 4, 5)
+def test_softmax_along_an_explicit_axis(solution, seed):
+    x = 2.0 * np.random.default_rng(seed(2)).standard_normal((3, 4, 5))  # (3, 4, 5)
     for axis in (0, 1, -2):
         check_probs(solution, x, f"softmax of a (3, 4, 5) array with axis={axis}", axis=axis)
         check_logprobs(solution, x, f"log_softmax of a (3, 4, 5) array with axis={axis}", axis=axis)
 
 
 @pytest.mark.category("shapes")
-def test_any_number_of_leading_axes(solution):
-    rng = np.random.default_rng(3)
+def test_any_number_of_leading_axes(solution, seed):
+    rng = np.random.default_rng(seed(3))
     for shape in ((6,), (2, 3, 4, 5)):
         x = 2.0 * rng.standard_normal(shape)
         check_probs(solution, x, f"softmax of a {shape} array, default axis")
@@ -213,11 +213,11 @@ def test_rows_of_very_different_scale(solution):
 
 
 @pytest.mark.category("numerical-stability")
-def test_float32_values_are_accurate(solution):
+def test_float32_values_are_accurate(solution, seed):
     # The values for float32 logits (their dtype is the dtype test's business): float32 arithmetic
     # inside is fine, within PROB32 / LOGP32 of the float64 reference.
-    x, labels = logits_and_labels(5, lead=(6,), V=6, dtype=np.float32)     # (6, 6)
-    case = "float32 (6, 6) logits of magnitude ~2, seed 5"
+    x, labels = logits_and_labels(seed(5), lead=(6,), V=6, dtype=np.float32)  # (6, 6)
+    case = f"float32 (6, 6) logits of magnitude ~2, seed {seed(5)}"
     check_probs(solution, x, "softmax of " + case, tol=PROB32)
     check_logprobs(solution, x, "log_softmax of " + case, tol=LOGP32)
     check_loss(solution, x, labels, "cross_entropy of " + case, tol=PROB32)
@@ -225,8 +225,8 @@ def test_float32_values_are_accurate(solution):
 
 
 @pytest.mark.category("masking")
-def test_minus_inf_logits_get_probability_zero(solution):
-    x, _ = logits_and_labels(4, lead=(3,), V=6)                        # (3, 6)
+def test_minus_inf_logits_get_probability_zero(solution, seed):
+    x, _ = logits_and_labels(seed(4), lead=(3,), V=6)                  # (3, 6)
     masked = np.zeros(x.shape, dtype=bool)
     masked[0, [1, 4]] = masked[1, 0] = masked[2, [0, 2, 3, 5]] = True  # a masked vocabulary, per row
     x[masked] = -np.inf
@@ -239,10 +239,10 @@ def test_minus_inf_logits_get_probability_zero(solution):
 
 
 @pytest.mark.category("dtype")
-def test_float32_in_float32_out(solution):
+def test_float32_in_float32_out(solution, seed):
     # Square and O(1), every label counted: nothing here can overflow, mis-broadcast or index out of
     # range, so only the dtypes are looked at.
-    x, labels = logits_and_labels(15, lead=(6,), V=6)                  # (6, 6), (6,)
+    x, labels = logits_and_labels(seed(15), lead=(6,), V=6)            # (6, 6), (6,)
     for dtype, prob, logp in ((np.float32, PROB32, LOGP32), (np.float64, PROB64, LOGP64)):
         xd = x.astype(dtype)
         case = f"{np.dtype(dtype)} (6, 6) logits of magnitude ~2"
@@ -253,15 +253,15 @@ def test_float32_in_float32_out(solution):
 
 
 @pytest.mark.category("side-effects")
-def test_inputs_are_not_modified(solution):
+def test_inputs_are_not_modified(solution, seed):
     # Square arrays (x, and the 4 counted rows of the logits) and an ignore_index that is a class id
     # (3): a max taken without keepdims still broadcasts and no ignored label can index out of
     # range, so this test sees only the inputs.
-    x, _ = logits_and_labels(6, lead=(4,), V=4, dtype=np.float32)          # (4, 4)
+    x, _ = logits_and_labels(seed(6), lead=(4,), V=4, dtype=np.float32)    # (4, 4)
     for name in ("softmax", "log_softmax"):
         _, args, _ = getattr(solution, name).with_inputs(x)
         assert_unchanged(args[0], x, "x", f"{name} of float32 (4, 4) logits")
-    logits, labels = logits_and_labels(17, lead=(6,), V=4, dtype=np.float32)   # (6, 4)
+    logits, labels = logits_and_labels(seed(17), lead=(6,), V=4, dtype=np.float32)  # (6, 4)
     labels[:] = [3, 0, 1, 3, 2, 0]                                         # two labels ignored
     for name in ("cross_entropy", "cross_entropy_grad"):
         _, args, kwargs = getattr(solution, name).with_inputs(logits, labels, ignore_index=3)
@@ -273,8 +273,8 @@ def test_inputs_are_not_modified(solution):
 # -- cross_entropy -------------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_cross_entropy_matches_reference(solution):
-    logits, labels = logits_and_labels(7, lead=(8,), V=5)              # (8, 5), (8,)
+def test_cross_entropy_matches_reference(solution, seed):
+    logits, labels = logits_and_labels(seed(7), lead=(8,), V=5)        # (8, 5), (8,)
     check_loss(solution, logits, labels, "cross_entropy of random (8, 5) logits")
 
 
@@ -290,8 +290,8 @@ def test_all_zero_logits_give_log_V(solution):
 
 
 @pytest.mark.category("shapes")
-def test_several_leading_axes(solution):
-    logits, labels = logits_and_labels(8, lead=(2, 3, 4), V=6)         # (2, 3, 4, 6), (2, 3, 4)
+def test_several_leading_axes(solution, seed):
+    logits, labels = logits_and_labels(seed(8), lead=(2, 3, 4), V=6)   # (2, 3, 4, 6), (2, 3, 4)
     padded = labels.copy()
     padded[0, 1, 2] = padded[1, 2, 0] = -100
     for ignore_index, labels in ((None, labels), (-100, padded)):
@@ -301,15 +301,15 @@ def test_several_leading_axes(solution):
         check_grad(solution, logits, labels, "cross_entropy_grad of " + case, ignore_index=ignore_index,
                    causes=causes)
     # No leading axis at all: logits (V,) and a single label, a 0-d array.
-    logits, labels = logits_and_labels(16, lead=(), V=6)               # (6,), ()
+    logits, labels = logits_and_labels(seed(16), lead=(), V=6)         # (6,), ()
     case = f"(6,) logits with a 0-d label {int(labels)} (no leading axis)"
     check_loss(solution, logits, labels, "cross_entropy of " + case)
     check_grad(solution, logits, labels, "cross_entropy_grad of " + case)
 
 
 @pytest.mark.category("masking")
-def test_ignore_index_minus_100(solution):
-    logits, labels = logits_and_labels(9, lead=(7,), V=5)              # (7, 5); 3 of 7 ignored
+def test_ignore_index_minus_100(solution, seed):
+    logits, labels = logits_and_labels(seed(9), lead=(7,), V=5)        # (7, 5); 3 of 7 ignored
     labels[[0, 3, 4]] = -100
     case = "(7, 5) logits with labels -100 at rows 0, 3, 4 and ignore_index=-100"
     causes = ignored_label_causes(-100)
@@ -321,8 +321,8 @@ def test_ignore_index_minus_100(solution):
 
 
 @pytest.mark.category("masking")
-def test_ignore_index_can_be_a_class_id(solution):
-    logits, labels = logits_and_labels(10, lead=(6,), V=4)             # (6, 4)
+def test_ignore_index_can_be_a_class_id(solution, seed):
+    logits, labels = logits_and_labels(seed(10), lead=(6,), V=4)       # (6, 4)
     labels[:] = [0, 2, 0, 3, 1, 0]                                      # class 0 is padding here
     case = "(6, 4) logits with ignore_index=0 (three labels 0 ignored)"
     check_loss(solution, logits, labels, "cross_entropy of " + case, ignore_index=0)
@@ -330,8 +330,8 @@ def test_ignore_index_can_be_a_class_id(solution):
 
 
 @pytest.mark.category("edge-case")
-def test_all_labels_ignored(solution):
-    logits, _ = logits_and_labels(11, lead=(3,), V=4)                  # (3, 4)
+def test_all_labels_ignored(solution, seed):
+    logits, _ = logits_and_labels(seed(11), lead=(3,), V=4)            # (3, 4)
     labels = np.full(3, -100)
     case = "(3, 4) logits whose labels are all ignored (-100)"
     with classic_causes(*all_ignored_causes()):
@@ -369,8 +369,8 @@ def test_confidently_right_predictions_cost_almost_nothing(solution):
 
 
 @pytest.mark.category("masking")
-def test_cross_entropy_over_a_masked_vocabulary(solution):
-    logits, labels = logits_and_labels(12, lead=(4,), V=6)             # (4, 6)
+def test_cross_entropy_over_a_masked_vocabulary(solution, seed):
+    logits, labels = logits_and_labels(seed(12), lead=(4,), V=6)       # (4, 6)
     labels[:] = [2, 0, 5, 3]
     masked = np.zeros(logits.shape, dtype=bool)
     masked[0, [0, 1]] = masked[1, [3, 4, 5]] = masked[2, 2] = masked[3, [0, 5]] = True   # never a label
@@ -382,8 +382,8 @@ def test_cross_entropy_over_a_masked_vocabulary(solution):
 
 
 @pytest.mark.category("errors")
-def test_label_out_of_range_raises(solution):
-    logits, _ = logits_and_labels(13, lead=(3,), V=4)                  # (3, 4)
+def test_label_out_of_range_raises(solution, seed):
+    logits, _ = logits_and_labels(seed(13), lead=(3,), V=4)            # (3, 4)
     cases = (
         ("label 4 with V=4", np.array([0, 4, 1]), {}),
         ("label -1 with ignore_index=None (it must not wrap to the last class)", np.array([0, -1, 1]), {}),
@@ -400,8 +400,8 @@ def test_label_out_of_range_raises(solution):
 # -- cross_entropy_grad --------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_grad_matches_softmax_minus_onehot_over_n(solution):
-    logits, labels = logits_and_labels(14, lead=(6,), V=5)             # (6, 5)
+def test_grad_matches_softmax_minus_onehot_over_n(solution, seed):
+    logits, labels = logits_and_labels(seed(14), lead=(6,), V=5)       # (6, 5)
     case = "cross_entropy_grad of random (6, 5) logits"
     grad = check_grad(solution, logits, labels, case)
     assert_close(grad.sum(axis=-1), np.zeros(6), case + ": each row of the gradient sums to 0",

@@ -165,7 +165,7 @@ def produced_count_probs(draft, target, prefix, k):
 # N steps per case: enough for every mutant to fail by many orders of magnitude (module docstring),
 # few enough that all the reference's steps in a grade take about 0.75 s of CPU.
 FIRST_TOKEN_CASES = (
-    # (name, target table, draft table, prefix, k, N, seed)
+    # (name, target table, draft table, prefix, k, N, rng seed)
     ("a full-support draft far from the target", TARGET, DRAFT_MISMATCHED, [1, 0, 2], 2, 1500, 11),
     ("a draft with zero mass on the target's likeliest tokens", TARGET, DRAFT_BLIND, [0, 1], 3, 1500, 12),
     ("a target with zero mass on the draft's likeliest tokens", TARGET_SPARSE, DRAFT_OVERCONFIDENT, [2], 1, 1500, 13),
@@ -173,11 +173,13 @@ FIRST_TOKEN_CASES = (
 
 
 @pytest.mark.category("statistics")
-@pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, seed", FIRST_TOKEN_CASES,
+@pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, rng_seed", FIRST_TOKEN_CASES,
                          ids=["mismatched_draft", "draft_misses_target_mass", "target_misses_draft_mass"])
-def test_first_token_follows_the_target(solution, make, name, target_table, draft_table, prefix, k, n, seed):
-    (draft, target, rng), (_, local_target) = build(make, target_table, draft_table, seed)
-    case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {seed}"
+def test_first_token_follows_the_target(solution, make, seed, name, target_table, draft_table, prefix, k, n,
+                                        rng_seed):
+    rng_seed = seed(rng_seed)
+    (draft, target, rng), (_, local_target) = build(make, target_table, draft_table, rng_seed)
+    case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     assert_distribution([new[0] for new in steps], target_dist(local_target, prefix),
                         "the first token produced", case)
@@ -190,13 +192,15 @@ JOINT_CASES = (
 
 
 @pytest.mark.category("statistics")
-@pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, seed", JOINT_CASES,
+@pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, rng_seed", JOINT_CASES,
                          ids=["mismatched_draft_k1", "draft_misses_target_mass_k2"])
-def test_first_two_tokens_follow_the_target(solution, make, name, target_table, draft_table, prefix, k, n, seed):
+def test_first_two_tokens_follow_the_target(solution, make, seed, name, target_table, draft_table, prefix, k, n,
+                                            rng_seed):
     """The first two tokens of the generated text: when a step produced one token a, one more step
     from prefix + [a] gives the second. Either way it must follow p_target(. | prefix + [a])."""
-    (draft, target, rng), (_, local_target) = build(make, target_table, draft_table, seed)
-    case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {seed}"
+    rng_seed = seed(rng_seed)
+    (draft, target, rng), (_, local_target) = build(make, target_table, draft_table, rng_seed)
+    case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     pairs = [new[:2] for new in steps if len(new) >= 2]
     singles = [new[0] for new in steps if len(new) == 1]
@@ -210,25 +214,25 @@ def test_first_two_tokens_follow_the_target(solution, make, name, target_table, 
 
 
 @pytest.mark.category("statistics")
-def test_number_of_tokens_follows_the_acceptance_rule(solution, make):
+def test_number_of_tokens_follows_the_acceptance_rule(solution, make, seed):
     # Which prefix of the drafts is kept depends on min(1, p/q) alone: P(m tokens) for m = 1..4 is
     # exact by enumeration. A step that rejects too often, or accepts with another ratio, still
     # produces target-distributed tokens, but not this many.
-    prefix, k, n, seed = [1], 3, 1500, 31
-    (draft, target, rng), (local_draft, local_target) = build(make, TARGET, DRAFT_MISMATCHED, seed)
-    case = f"a full-support draft far from the target, prefix {prefix}, k={k}, {n} steps, seed {seed}"
+    prefix, k, n, rng_seed = [1], 3, 1500, seed(31)
+    (draft, target, rng), (local_draft, local_target) = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    case = f"a full-support draft far from the target, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     assert_distribution([len(new) for new in steps], produced_count_probs(local_draft, local_target, prefix, k),
                         "the number of tokens produced", case)
 
 
 @pytest.mark.category("statistics")
-def test_draft_equal_to_target_accepts_every_draft_and_adds_the_bonus(solution, make):
+def test_draft_equal_to_target_accepts_every_draft_and_adds_the_bonus(solution, make, seed):
     # min(1, p/q) = 1: all k drafts are kept, then the bonus token comes from the target's LAST row,
     # p_target(. | prefix + drafts): the last two tokens follow P(x_k = a) p_target(b | a).
-    prefix, k, n, seed = [0, 1], 2, 2000, 41
-    (draft, target, rng), (_, local_target) = build(make, TARGET, TARGET, seed)
-    case = f"a draft equal to the target, prefix {prefix}, k={k}, {n} steps, seed {seed}"
+    prefix, k, n, rng_seed = [0, 1], 2, 2000, seed(41)
+    (draft, target, rng), (_, local_target) = build(make, TARGET, TARGET, rng_seed)
+    case = f"a draft equal to the target, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     short = [new for new in steps if len(new) != k + 1]
     if short:
@@ -247,10 +251,10 @@ def test_draft_equal_to_target_accepts_every_draft_and_adds_the_bonus(solution, 
 # -- speculative_step: how the models are used -------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_one_target_call_and_k_draft_calls_per_step(solution, make):
-    prefix, k, n, seed = [2, 0], 3, 25, 51
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, seed)
-    case = f"{n} steps with k={k}, prefix {prefix}, seed {seed}"
+def test_one_target_call_and_k_draft_calls_per_step(solution, make, seed):
+    prefix, k, n, rng_seed = [2, 0], 3, 25, seed(51)
+    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    case = f"{n} steps with k={k}, prefix {prefix}, seed {rng_seed}"
     run_steps(solution, n, prefix, draft, target, k, rng, case)
     if target.calls() != n:
         raise AssertionError(f"target_model.batch_next_token_dist was called {target.calls()} times in {case}; "
@@ -261,12 +265,12 @@ def test_one_target_call_and_k_draft_calls_per_step(solution, make):
 
 
 @pytest.mark.category("correctness")
-def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, make):
+def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, make, seed):
     # The draft proposes token i from draft_model(prefix + drafts[:i]); the target scores
     # (prefix, drafts) with all k drafts; the tokens produced are the accepted drafts, then one more.
-    prefix, k, n, seed = [1, 0, 2], 3, 25, 52
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, seed)
-    case = f"k={k}, prefix {prefix}, seed {seed}"
+    prefix, k, n, rng_seed = [1, 0, 2], 3, 25, seed(52)
+    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    case = f"k={k}, prefix {prefix}, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     draft_log, target_log = draft.calls_log(), target.calls_log()
     if len(target_log) != n or len(draft_log) != n * k:
@@ -289,10 +293,10 @@ def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, m
 # -- speculative_step: edge cases and side effects ------------------------------------------------------
 
 @pytest.mark.category("edge-case")
-def test_k_zero_samples_one_token_from_target_row_0(solution, make):
-    prefix, k, n, seed = [1, 2], 0, 1000, 61
-    (draft, target, rng), (_, local_target) = build(make, TARGET, DRAFT_MISMATCHED, seed)
-    case = f"k=0, prefix {prefix}, {n} steps, seed {seed}"
+def test_k_zero_samples_one_token_from_target_row_0(solution, make, seed):
+    prefix, k, n, rng_seed = [1, 2], 0, 1000, seed(61)
+    (draft, target, rng), (_, local_target) = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    case = f"k=0, prefix {prefix}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)   # checks: exactly 1 new token
     if draft.calls() != 0 or target.calls() != n:
         raise AssertionError(f"{draft.calls()} draft calls and {target.calls()} target calls for {case}; "
@@ -301,11 +305,12 @@ def test_k_zero_samples_one_token_from_target_row_0(solution, make):
 
 
 @pytest.mark.category("side-effects")
-def test_prefix_is_not_modified(solution, make):
+def test_prefix_is_not_modified(solution, make, seed):
     prefix = [2, 1, 0]
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, 71)
+    rng_seed = seed(71)
+    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
     for k in (1, 3):
-        case = f"prefix {prefix}, k={k}, seed 71"
+        case = f"prefix {prefix}, k={k}, seed {rng_seed}"
         with classic_cause(STEP_HINT):
             out, args, _ = solution.speculative_step.with_inputs(list(prefix), draft, target, k, rng)
         if args[0] != prefix:
@@ -319,12 +324,12 @@ def test_prefix_is_not_modified(solution, make):
 
 
 @pytest.mark.category("determinism")
-def test_same_seed_gives_the_same_tokens(solution, make):
-    prefix, k, n = [0, 2], 2, 30
+def test_same_seed_gives_the_same_tokens(solution, make, seed):
+    prefix, k, n, rng_seed = [0, 2], 2, 30, seed(81)
     watch = make("toys.common:GlobalRandomWatch")
     runs = []
     for _ in range(2):
-        (draft, target, rng), _ = build(make, TARGET, DRAFT_BLIND, 81)
+        (draft, target, rng), _ = build(make, TARGET, DRAFT_BLIND, rng_seed)
         with classic_cause(STEP_HINT):
             steps = solution.speculative_step.repeat(n, list(prefix), draft, target, k, rng)
         with classic_cause(RESIDUAL_HINT):
@@ -333,8 +338,8 @@ def test_same_seed_gives_the_same_tokens(solution, make):
     if runs[0] != runs[1]:
         which = "speculative_step" if runs[0][0] != runs[1][0] else "sample_from_residual"
         raise AssertionError(f"two runs of {n} steps (k={k}, prefix {prefix}) and {n} residual samples from rngs "
-                             f"seeded alike (seed 81) differ ({which} first): all randomness must come from the "
-                             "rng argument")
+                             f"seeded alike (seed {rng_seed}) differ ({which} first): all randomness must come "
+                             "from the rng argument")
     if watch.touched():
         raise AssertionError(f"the solution used or reseeded the global random state ({', '.join(watch.touched())}); "
                              "all randomness must come from the rng argument")
@@ -354,36 +359,36 @@ def residual_samples(solution, p_target, p_draft, n, seed, make, case):
 
 
 @pytest.mark.category("correctness")
-def test_residual_with_one_token_left(solution, make):
+def test_residual_with_one_token_left(solution, make, seed):
     p_target, p_draft = np.array([0.25, 0.25, 0.50]), np.array([0.50, 0.25, 0.25])   # residual [0, 0, 0.25]
-    case = f"p_target {p_target.tolist()}, p_draft {p_draft.tolist()} (residual [0, 0, 0.25]), seed 91"
-    got = residual_samples(solution, p_target, p_draft, 20, 91, make, case)
+    case = f"p_target {p_target.tolist()}, p_draft {p_draft.tolist()} (residual [0, 0, 0.25]), seed {seed(91)}"
+    got = residual_samples(solution, p_target, p_draft, 20, seed(91), make, case)
     if set(got) != {2}:
         raise AssertionError(f"sampled {summary(got)} for {case}; only token 2 has residual mass, so every sample "
                              "must be 2")
 
 
 @pytest.mark.category("statistics")
-def test_residual_sample_distribution(solution, make):
-    n, seed = 1500, 92
-    case = f"p_target {P_TARGET.tolist()}, p_draft {P_DRAFT.tolist()}, {n} samples, seed {seed}"
-    got = residual_samples(solution, P_TARGET, P_DRAFT, n, seed, make, case)
+def test_residual_sample_distribution(solution, make, seed):
+    n, rng_seed = 1500, seed(92)
+    case = f"p_target {P_TARGET.tolist()}, p_draft {P_DRAFT.tolist()}, {n} samples, seed {rng_seed}"
+    got = residual_samples(solution, P_TARGET, P_DRAFT, n, rng_seed, make, case)
     assert_distribution(got, {0: 0.5, 1: 0.0, 2: 1 / 3, 3: 1 / 6, 4: 0.0},
                         "the residual sample (expected max(0, p_target - p_draft) / 0.6)", case)
 
 
 @pytest.mark.category("edge-case")
-def test_all_zero_residual_falls_back_to_p_target(solution, make):
-    n, seed = 1000, 93
+def test_all_zero_residual_falls_back_to_p_target(solution, make, seed):
+    n, rng_seed = 1000, seed(93)
     p = np.array([0.50, 0.30, 0.20, 0.00])
-    case = f"p_draft equal to p_target = {p.tolist()} (residual all zero), {n} samples, seed {seed}"
-    got = residual_samples(solution, p, p.copy(), n, seed, make, case)
+    case = f"p_draft equal to p_target = {p.tolist()} (residual all zero), {n} samples, seed {rng_seed}"
+    got = residual_samples(solution, p, p.copy(), n, rng_seed, make, case)
     assert_distribution(got, dict(enumerate(p)), "the sample (expected: from p_target)", case)
 
 
 @pytest.mark.category("side-effects")
-def test_residual_inputs_not_modified(solution, make):
-    rng = make("numpy.random:default_rng", 94)
+def test_residual_inputs_not_modified(solution, make, seed):
+    rng = make("numpy.random:default_rng", seed(94))
     case = "sample_from_residual with the (5,) p_target and p_draft of the distribution test"
     _, args, _ = solution.sample_from_residual.with_inputs(P_TARGET.copy(), P_DRAFT.copy(), rng)
     assert_unchanged(args[0], P_TARGET, "p_target", case)
