@@ -5,6 +5,7 @@ JSON; everything else is a one-key object naming its kind:
     {"list": [...]}  {"tuple": [...]}  {"dict": [[k, v], ...]}  {"bytes": i}
     {"array": [i, dtype, shape]}  {"scalar": [i, dtype]}  {"handle": [id, type_name]}
     {"make": [factory, args, kwargs]}      (judge -> worker only: build a trusted helper object)
+    {"lent": [id, type_name, methods]}     (judge -> worker only: an object that stays in the judge)
 where i indexes the raw buffers. Decoding reads dtypes from a whitelist and buffers with
 np.frombuffer: no pickle, no eval, no class lookup.
 Framing on a pipe: 8-byte length of the JSON, the JSON, then per buffer an 8-byte length and bytes.
@@ -51,6 +52,17 @@ class Make:
         self.factory, self.args, self.kwargs = factory, args, kwargs
 
 
+class Lent:
+    """A reference to an object that stays in the judge (a toy model that counts its calls): the
+    worker gets a stand-in whose `methods` call back across the pipe."""
+
+    def __init__(self, id, type_name, methods):
+        self.id, self.type_name, self.methods = id, type_name, tuple(methods)
+
+    def __repr__(self):
+        return f"<{self.type_name} in the judge>"
+
+
 def encode(value, to_handle=None):
     """value -> bytes. `to_handle(obj) -> Handle` is called for objects that are not plain data
     (the worker keeps them); without it such objects raise WireError."""
@@ -91,6 +103,8 @@ def encode(value, to_handle=None):
             return {"handle": [v.id, v.type_name]}
         if isinstance(v, Make):
             return {"make": [v.factory, enc(list(v.args)), enc(v.kwargs)]}
+        if isinstance(v, Lent):
+            return {"lent": [v.id, v.type_name, list(v.methods)]}
         if to_handle is not None:
             return enc(to_handle(v))
         raise WireError(f"cannot send a {type(v).__name__}: only numbers, strings, lists, dicts and arrays")
@@ -143,6 +157,8 @@ def decode(tree, buffers, check=None):
             return Handle(int(x[0]), str(x[1]))
         if kind == "make":
             return Make(str(x[0]), *dec(x[1]), **dec(x[2]))
+        if kind == "lent":
+            return Lent(int(x[0]), str(x[1]), [str(m) for m in x[2]])
         raise WireError(f"unknown kind {kind!r}")
 
     try:
