@@ -481,20 +481,29 @@ def identical(a, b):
 
 
 @pytest.mark.category("determinism")
-def test_same_seed_gives_identical_results(solution):
+def test_same_seed_gives_identical_results(solution, fresh_solution):
+    # Twice in one process, then once in each of two fresh processes: an answer memoised in the process,
+    # or drawn from an unseeded generator, is not the same in another one.
     X = integer_points(200, 2, seed=6, span=40)                          # distinct points, exact arithmetic
-    for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
-        case = f"200 distinct integer points (200, 2), k=6, {kwargs}, called twice"
-        c1, l1 = call_kmeans(solution, X, 6, case, **kwargs)
-        c2, l2 = call_kmeans(solution, X, 6, case, **kwargs)
-        if not (identical(c1, c2) and identical(l1, l2)):
-            c1, l1, c2, l2 = (np.asarray(a) for a in (c1, l1, c2, l2))
-            labels = (f"{int((l1 != l2).sum())} of {l1.size} labels differ" if l1.shape == l2.shape
-                      else f"labels of shapes {l1.shape} and {l2.shape}")
-            centroids = (f"centroids differ by up to {np.nanmax(np.abs(c1.astype(float) - c2.astype(float))):.3g}"
-                         if c1.shape == c2.shape and c1.size else f"centroids of shapes {c1.shape} and {c2.shape}")
-            raise AssertionError(f"two calls with the same arguments gave different results for {case}: {labels}, "
-                                 f"{centroids} (seed your own np.random.default_rng(seed))")
+    runs = [("called twice", solution, solution), ("in two fresh processes", fresh_solution(), fresh_solution())]
+    for how, first, second in runs:
+        for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
+            case = f"200 distinct integer points (200, 2), k=6, {kwargs}, {how}"
+            c1, l1 = call_kmeans(first, X, 6, case, **kwargs)
+            c2, l2 = call_kmeans(second, X, 6, case, **kwargs)
+            if not (identical(c1, c2) and identical(l1, l2)):
+                raise AssertionError(f"two calls with the same arguments gave different results for {case}: "
+                                     f"{differences(c1, l1, c2, l2)} (seed your own np.random.default_rng(seed))")
+
+
+def differences(c1, l1, c2, l2):
+    """How two (centroids, labels) results differ, in words."""
+    c1, l1, c2, l2 = (np.asarray(a) for a in (c1, l1, c2, l2))
+    labels = (f"{int((l1 != l2).sum())} of {l1.size} labels differ" if l1.shape == l2.shape
+              else f"labels of shapes {l1.shape} and {l2.shape}")
+    centroids = (f"centroids differ by up to {np.nanmax(np.abs(c1.astype(float) - c2.astype(float))):.3g}"
+                 if c1.shape == c2.shape and c1.size else f"centroids of shapes {c1.shape} and {c2.shape}")
+    return f"{labels}, {centroids}"
 
 
 @pytest.mark.category("determinism")
