@@ -94,6 +94,9 @@ class GradingPlugin:
             self.backend.load(self.seconds_left())
         except SolutionProblem as e:
             self.load_problem = e
+            return
+        if any("fresh_solution" in getattr(item, "fixturenames", ()) for item in session.items):
+            self.backend.prepare_fresh()
 
     # -- running ---------------------------------------------------------------------------------
     @pytest.fixture(scope="session")

@@ -252,6 +252,13 @@ class Spawner:
         self.spare = WorkerProcess(self.sandbox, solution_dir) if self.warm else None
         return process
 
+    def warm_up(self, solution_dir):
+        """Start a spare for `solution_dir` now, if there is none, even when not `warm`: for a worker the
+        grade will need later (a fresh one, see Worker.fresh)."""
+        if self.spare is None or self.spare.solution_dir != Path(solution_dir):
+            self.close()
+            self.spare = WorkerProcess(self.sandbox, solution_dir)
+
     def close(self):
         if self.spare is not None:
             self.spare.kill()
@@ -301,6 +308,10 @@ class Worker:
     def fresh(self):
         """A new Worker for the same solution: a process of its own, nothing kept from this one."""
         return Worker(self.solution_path, self.memory_mb, self.spawner)
+
+    def prepare_fresh(self):
+        """A test will ask for `fresh()`: have its process start now, while other tests run."""
+        self.spawner.warm_up(self.solution_path.parent)
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""
@@ -576,6 +587,9 @@ class InProcess:
 
     def fresh(self):
         return InProcess(self.solution_path)
+
+    def prepare_fresh(self):
+        pass
 
     def request(self, message, timeout, answer=None):
         message = _through_the_wire(wire.encode(message))

@@ -482,18 +482,18 @@ def identical(a, b):
 
 @pytest.mark.category("determinism")
 def test_same_seed_gives_identical_results(solution, fresh_solution):
-    # Twice in one process, then once in each of two fresh processes: an answer memoised in the process,
-    # or drawn from an unseeded generator, is not the same in another one.
+    # Twice in this process, then once in a fresh one: an answer memoised in the process, or drawn from
+    # an unseeded generator, is not the same in another process.
     X = integer_points(200, 2, seed=6, span=40)                          # distinct points, exact arithmetic
-    runs = [("called twice", solution, solution), ("in two fresh processes", fresh_solution(), fresh_solution())]
-    for how, first, second in runs:
-        for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
-            case = f"200 distinct integer points (200, 2), k=6, {kwargs}, {how}"
-            c1, l1 = call_kmeans(first, X, 6, case, **kwargs)
-            c2, l2 = call_kmeans(second, X, 6, case, **kwargs)
-            if not (identical(c1, c2) and identical(l1, l2)):
-                raise AssertionError(f"two calls with the same arguments gave different results for {case}: "
-                                     f"{differences(c1, l1, c2, l2)} (seed your own np.random.default_rng(seed))")
+    fresh_process = fresh_solution()
+    for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
+        case = f"200 distinct integer points (200, 2), k=6, {kwargs}"
+        first = call_kmeans(solution, X, 6, case, **kwargs)
+        for how, again in (("called twice", solution), ("then in a fresh process", fresh_process)):
+            second = call_kmeans(again, X, 6, f"{case}, {how}", **kwargs)
+            if not (identical(first[0], second[0]) and identical(first[1], second[1])):
+                raise AssertionError(f"two calls with the same arguments gave different results for {case}, {how}: "
+                                     f"{differences(*first, *second)} (seed your own np.random.default_rng(seed))")
 
 
 def differences(c1, l1, c2, l2):
