@@ -8,18 +8,10 @@ CI has bubblewrap (SANDBOX_MODE is "require" there): the attacks are graded in t
 """
 
 import json
-import os
-import time
 
-import numpy as np
 import pytest
 
 from conftest import REPO, SANDBOX_MODE, run_graders
-from graders import session
-from graders.kataworker import wire
-from graders.kataworker.toys.common import EventLog
-from graders.kataworker.toys.dataloader import IndexDataset
-from graders.sandbox import detect
 
 MISBEHAVING = REPO / "tests" / "misbehaving"
 
