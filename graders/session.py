@@ -139,8 +139,9 @@ def _share_inputs(message, fd):
 
 
 def _read_back_inputs(reply, shared, fd):
-    """A `with_inputs` reply with the shared arrays as the judge reads them on the file now (whatever the
-    worker says of them); a file the worker cut short is the solution's doing."""
+    """A `with_inputs` reply with each shared array's data as the judge reads it on the file now, whatever
+    the worker says of it; a file the worker cut short is the solution's doing. Only where that data is
+    untouched does the worker's report count: an array it reports reshaped or retyped in place."""
     if not (isinstance(reply, dict) and isinstance(reply.get("args"), list) and isinstance(reply.get("kwargs"), dict)):
         raise SolutionCrashed("the solution's process sent a malformed reply to a call with its inputs checked")
     args, kwargs = list(reply["args"]), dict(reply["kwargs"])
@@ -149,6 +150,10 @@ def _read_back_inputs(reply, shared, fd):
         if len(data) != array.nbytes:
             raise SolutionCrashed("the grader's copy of the solution's inputs was cut short by the solution's process")
         after = np.frombuffer(data, dtype=array.dtype).reshape(array.shape).copy()
+        reported = kwargs.get(key) if where == "kwargs" else (args[key] if key < len(args) else None)
+        if (data == array.tobytes() and isinstance(reported, np.ndarray)
+                and (reported.shape, reported.dtype) != (array.shape, array.dtype)):
+            after = reported                                      # e.g. `x.shape = ...` on the caller's array
         if where == "args":
             args += [None] * (key + 1 - len(args))
             args[key] = after

@@ -9,7 +9,7 @@ Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|No
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
                (+ "repeat": n: call it n times with the same arguments, reply the list of results)
                (+ "with_inputs": true: reply {"result", "args", "kwargs"}; "shared": [[where, key, offset,
-                dtype, shape]] puts args[key] / kwargs[key] on the shared file, where the judge reads it back)
+                dtype, shape]] puts args[key] / kwargs[key] on the shared file, where the judge reads its data back)
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
            {"op": "build", "make": Make}    build a trusted helper object, keep it, reply its Handle
            {"op": "release"}                                                 forget kept objects
@@ -150,9 +150,7 @@ def handle_request(request, state):
         return [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
     result = _call(op, request, state, args, kwargs)
     if request.get("with_inputs"):  # the judge checks the inputs were not modified in place
-        shared = {(where, key) for where, key, *_ in request.get("shared") or []}
-        return {"result": result, "args": [None if ("args", i) in shared else a for i, a in enumerate(args)],
-                "kwargs": {k: None if ("kwargs", k) in shared else v for k, v in kwargs.items()}}
+        return {"result": result, "args": args, "kwargs": kwargs}
     return result
 
 
