@@ -177,13 +177,13 @@ class WorkerProcess:
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
                    PYTHONDONTWRITEBYTECODE="1")
         if sandbox.enabled:
-            python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r), str(reply_w),
-                      str(self.inputs_fd)]
+            python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r),
+                      str(self.inputs_fd), str(reply_w)]
             argv = sandbox.wrap(python, self.solution_dir, WORKER_ROOT / "kataworker")
             self.cgroup = sandbox_mod.pids_cgroup(f"kata-gym-{os.getpid()}-{request_r}-{time.monotonic_ns()}")
         else:
-            argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w),
-                    str(self.inputs_fd)]
+            argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(self.inputs_fd),
+                    str(reply_w)]
             self.cgroup = None
         self.popen = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,

@@ -70,7 +70,7 @@ def forge_callback(reply_fd, callback):
 def scale_and_cut_shared_file(x):
     import os, sys
     x *= 2
-    os.ftruncate(int(sys.argv[-1]), 0)   # the file the judge shares for with_inputs calls
+    os.ftruncate(int(sys.argv[-2]), 0)   # the file the judge shares for with_inputs calls
 '''
 
 
@@ -171,7 +171,7 @@ def test_a_callback_is_hostile_input(solution, tmp_path):
     with pytest.raises(SolutionRaised, match="ReferenceError: no object"):
         solution.call_it(lent, "__len__")
     with pytest.raises(SolutionCrashed, match="malformed"):
-        solution.forge_callback(solution._worker.process.popen.args[-2], ["not", "a", "callback"])
+        solution.forge_callback(solution._worker.process.popen.args[-1], ["not", "a", "callback"])
     assert solution.noisy_divide(4.0, 2.0) == 2.0             # a new process took over
 
 

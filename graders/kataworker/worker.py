@@ -1,7 +1,7 @@
 """The untrusted side: a subprocess that imports one solution file and runs calls on it.
 
 Started by `graders.session.Worker` as
-    python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD REPLY_FD INPUTS_FD
+    python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD INPUTS_FD REPLY_FD
 where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`, and INPUTS_FD
 is a file the judge shares with the worker for `with_inputs` calls (below).
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
@@ -39,7 +39,7 @@ MAKE_ALLOWED = ("numpy.random:default_rng", "toys.", "torch.")
 FILE_BYTES = 64 * 2**20  # the largest file a solution may write
 
 
-def main(request_fd, reply_fd, inputs_fd=None):
+def main(request_fd, inputs_fd, reply_fd):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.stdout.reconfigure(line_buffering=True)  # what a solution printed before a hang reaches the judge
     warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
