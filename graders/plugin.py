@@ -159,6 +159,9 @@ class GradingPlugin:
             self.defined = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
         except SolutionProblem as e:
             self.load_problem = e
+            return
+        if any("fresh_solution" in getattr(item, "fixturenames", ()) for item in session.items):
+            self.backend.prepare_fresh()
 
     # -- running ---------------------------------------------------------------------------------
     @pytest.fixture(scope="session")
@@ -179,6 +182,28 @@ class GradingPlugin:
         if not request.node.stash.get(IS_FRESH, False):
             return lambda fixed: fixed
         return lambda fixed: fresh_seed_for(self.fresh_seed, fixed)
+
+    @pytest.fixture(scope="session")
+    def lend(self):
+        """`lend(ToyTarget(table))`: a reference to pass to the solution to an object that stays here, in the
+        judge; the solution gets a stand-in whose methods call back, so what the object counts is the judge's."""
+        return self.proxy._lend
+
+    @pytest.fixture
+    def fresh_solution(self):
+        """`fresh_solution()` -> a `solution` proxy on a new worker process that has just imported the
+        solution (nothing kept from earlier calls); every one is closed when the test ends."""
+        backends = []
+
+        def start():
+            backend = self.backend.fresh()
+            backends.append(backend)
+            backend.load(self.seconds_left())
+            return SolutionProxy(backend, self.seconds_left)
+
+        yield start
+        for backend in backends:
+            backend.close()
 
     def pytest_runtest_setup(self, item):
         if self.load_problem is not None:

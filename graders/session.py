@@ -10,6 +10,7 @@ What the solution raises comes back as a `SolutionRaised` (mirroring the builtin
 
 import builtins
 import ctypes
+import itertools
 import os
 import platform
 import selectors
@@ -23,6 +24,8 @@ import threading
 import time
 import warnings
 from pathlib import Path
+
+import numpy as np
 
 from graders import sandbox as sandbox_mod
 from graders.kataworker import wire, worker
@@ -105,6 +108,72 @@ def _raised(info):
     return mirrored(info)
 
 
+def _is_callback(callback):
+    """A reply's {"callback": ...} part has the form a stand-in writes: [id, method, args, kwargs]."""
+    return (isinstance(callback, list) and len(callback) == 4 and type(callback[0]) is int
+            and isinstance(callback[1], str) and isinstance(callback[2], list) and isinstance(callback[3], dict))
+
+
+def _no_such_object(lent_id):
+    return {"raised": {"type": "ReferenceError", "message": f"no object {lent_id} is lent by the grader now"}}
+
+
+# -- with_inputs: the arrays a call may modify, on a file the judge reads back ------------------------
+
+INPUTS_ALIGN = 64  # bytes: where each shared array starts on the file
+
+
+def _shared_file():
+    """A file shared with the worker for `with_inputs` calls: anonymous memory where the OS has it."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("kata-inputs")  # close-on-exec; pass_fds hands it to the worker
+    fd, path = tempfile.mkstemp(prefix="kata-inputs-")
+    os.unlink(path)
+    return fd
+
+
+def _share_inputs(message, fd):
+    """Move the top-level ndarray arguments of a `with_inputs` message onto the shared file (the message
+    gets None in their place and a "shared" list) -> [(where, key, offset, array)]."""
+    shared, offset = [], 0
+    for where, values in (("args", message["args"]), ("kwargs", message["kwargs"])):
+        for key, value in (enumerate(values) if where == "args" else values.items()):
+            if isinstance(value, np.ndarray) and value.nbytes and value.dtype.str in wire.SAFE_DTYPES:
+                array = np.ascontiguousarray(value)
+                os.pwrite(fd, array.tobytes(), offset)
+                shared.append((where, key, offset, array))
+                offset += -(-array.nbytes // INPUTS_ALIGN) * INPUTS_ALIGN
+    for where, key, _, _ in shared:
+        message[where][key] = None
+    message["shared"] = [[where, key, offset, array.dtype.str, list(array.shape)]
+                         for where, key, offset, array in shared]
+    return shared
+
+
+def _read_back_inputs(reply, shared, fd):
+    """A `with_inputs` reply with each shared array's data as the judge reads it on the file now, whatever
+    the worker says of it; a file the worker cut short is the solution's doing. Only where that data is
+    untouched does the worker's report count: an array it reports reshaped or retyped in place."""
+    if not (isinstance(reply, dict) and isinstance(reply.get("args"), list) and isinstance(reply.get("kwargs"), dict)):
+        raise SolutionCrashed("the solution's process sent a malformed reply to a call with its inputs checked")
+    args, kwargs = list(reply["args"]), dict(reply["kwargs"])
+    for where, key, offset, array in shared:
+        data = os.pread(fd, array.nbytes, offset)
+        if len(data) != array.nbytes:
+            raise SolutionCrashed("the grader's copy of the solution's inputs was cut short by the solution's process")
+        after = np.frombuffer(data, dtype=array.dtype).reshape(array.shape).copy()
+        reported = kwargs.get(key) if where == "kwargs" else (args[key] if key < len(args) else None)
+        if (data == array.tobytes() and isinstance(reported, np.ndarray)
+                and (reported.shape, reported.dtype) != (array.shape, array.dtype)):
+            after = reported                                      # e.g. `x.shape = ...` on the caller's array
+        if where == "args":
+            args += [None] * (key + 1 - len(args))
+            args[key] = after
+        else:
+            kwargs[key] = after
+    return {**reply, "args": args, "kwargs": kwargs}
+
+
 class WorkerProcess:
     """A spawned worker, in the OS sandbox when `sandbox.enabled`: NumPy imported, waiting for its
     first request. Its private folder holds the solution's copy (`show`), mounted read-only at
@@ -122,21 +191,24 @@ class WorkerProcess:
         self.output_r, output_w = os.pipe()
         self.report_r, self.report_fd = os.pipe()
         os.set_blocking(self.report_r, False)
+        self.inputs_fd = _shared_file()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
                    PYTHONDONTWRITEBYTECODE="1")
         self.cgroup = None
         if sandbox.enabled:
-            python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r), str(reply_w)]
+            python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r),
+                      str(self.inputs_fd), str(reply_w)]
             empty = self.private / "empty"
             empty.touch()
             argv = sandbox.wrap(python, self.view, WORKER_ROOT / "kataworker", hidden=self.hidden, empty_file=empty)
             self.cgroup = sandbox_mod.make_cgroup(f"kata-gym-{os.getpid()}-{request_r}-{time.monotonic_ns()}")
         else:
-            argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(reply_w)]
+            argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(WORKER_ROOT), str(request_r), str(self.inputs_fd),
+                    str(reply_w)]
         self.popen = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
-            pass_fds=(request_r, reply_w, self.report_fd), env=env, start_new_session=True, preexec_fn=self._in_child,
+            pass_fds=(request_r, reply_w, self.report_fd, self.inputs_fd), env=env, start_new_session=True, preexec_fn=self._in_child,
         )
         for fd in (request_r, reply_w, output_w, self.report_fd):
             os.close(fd)
@@ -212,7 +284,7 @@ class WorkerProcess:
         self.reports()
         self._stop.set()  # the drainer never blocks: a process that escaped may hold the pipe open
         self._drainer.join(timeout=1.0)
-        for fd in (self.request_w, self.reply_r, self.output_r, self.report_r):
+        for fd in (self.request_w, self.reply_r, self.output_r, self.report_r, self.inputs_fd):
             os.close(fd)
         if self.cgroup is not None:
             self.memory_kills = self.cgroup.memory_kills()
@@ -253,6 +325,14 @@ class Spawner:
             process = WorkerProcess(self.sandbox, hidden)
         self.spare = WorkerProcess(self.sandbox, hidden) if self.warm else None
         return process
+
+    def warm_up(self, forbidden=()):
+        """Start a spare for a kata that forbids `forbidden` now, if there is none, even when not `warm`:
+        for a worker the grade will need later (a fresh one, see Worker.fresh)."""
+        hidden = sandbox_mod.hidden_paths(tuple(forbidden)) if self.sandbox.enabled else ()
+        if self.spare is None or self.spare.hidden != hidden:
+            self.close()
+            self.spare = WorkerProcess(self.sandbox, hidden)
 
     def close(self):
         if self.spare is not None:
@@ -301,15 +381,28 @@ class Worker:
             self.start()
         return self._reply(timeout)
 
-    def request(self, message, timeout):
+    def request(self, message, timeout, answer=None):
+        """Send `message`, answer its callbacks with `answer(id, method, args, kwargs)` (see
+        SolutionProxy._answer) and return the reply's value. A `with_inputs` call's arrays go on the
+        shared file, and the reply's arguments are the judge's reading of that file after the call."""
         if self.process is None:
             self.start()
             self._reply(timeout)  # the import; a failure here surfaces as the call's failure
+        shared = _share_inputs(message, self.process.inputs_fd) if message.get("with_inputs") else []
         try:
             wire.write_message(self.process.request_w, wire.encode(message))
         except BrokenPipeError:
             raise self._died() from None
-        return self._reply(timeout)
+        value = self._reply(timeout, answer)
+        return _read_back_inputs(value, shared, self.process.inputs_fd) if shared else value
+
+    def fresh(self):
+        """A new Worker for the same solution: a process of its own, nothing kept from this one."""
+        return Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
+
+    def prepare_fresh(self):
+        """A test will ask for `fresh()`: have its process start now, while other tests run."""
+        self.spawner.warm_up(self.forbidden)
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""
@@ -336,19 +429,28 @@ class Worker:
         return self.output, self.output_total
 
     # -- reading replies -------------------------------------------------------------------------
-    def _reply(self, timeout):
+    def _reply(self, timeout, answer=None):
         """The worker's reply to the last request, read and decoded as hostile input: within the
-        call's time limit, under the wire's size and node caps; anything malformed is the solution's."""
+        call's time limit, under the wire's size and node caps; anything malformed is the solution's.
+        Callbacks that come first are answered with `answer`, within the same time limit."""
         deadline = time.monotonic() + timeout
 
         def check_deadline():
             if time.monotonic() > deadline:
                 raise SolutionTimeout(f"did not return within {timeout:.3g} s (decoding its reply)")
 
-        try:
+        def read_reply():
             reply = wire.read_message(lambda n: self._read_exact(n, deadline, timeout), check_deadline)
-            if not _is_reply(reply):
+            if not (_is_reply(reply) or isinstance(reply, dict) and reply.keys() == {"callback"}
+                    and _is_callback(reply["callback"])):
                 raise wire.WireError(f"a reply of the wrong form ({type(reply).__name__})")
+            return reply
+
+        try:
+            reply = read_reply()
+            while "callback" in reply:
+                self._answer_callback(reply["callback"], answer)
+                reply = read_reply()
         except (wire.WireError, struct.error, UnicodeDecodeError, MemoryError) as e:
             self.close()
             raise SolutionCrashed(f"the solution's process sent a malformed reply ({str(e)[:200]}): "
@@ -364,6 +466,14 @@ class Worker:
                 self.close()
             raise problem
         return reply["value"]
+
+    def _answer_callback(self, callback, answer):
+        """Run a callback in the judge and send the worker its outcome."""
+        outcome = answer(*callback) if answer is not None else _no_such_object(callback[0])
+        try:
+            wire.write_message(self.process.request_w, wire.encode(outcome))
+        except BrokenPipeError:
+            raise self._died() from None
 
     def _read_exact(self, n, deadline, timeout):
         chunks = []
@@ -408,6 +518,8 @@ class SolutionProxy:
     def __init__(self, worker, deadline):
         self._worker, self._deadline = worker, deadline
         self._hung = {}  # "name" or "Type.method" -> the first timeout's message
+        self._lent = {}  # id -> (object, the methods the solution may call), for the current test
+        self._lent_ids = itertools.count(1)
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -422,7 +534,7 @@ class SolutionProxy:
             raise SolutionTimeout(f"`{key}` was not called: it already timed out in an earlier test "
                                   f"({self._hung[key]})")
         try:
-            value = self._worker.request(message, self._deadline())
+            value = self._worker.request(message, self._deadline(), self._answer)
         except SolutionTimeout as e:
             if key is not None:
                 self._hung[key] = str(e).splitlines()[0]
@@ -434,7 +546,32 @@ class SolutionProxy:
         return _wrap(self, value)
 
     def _release(self):
+        self._lent.clear()
         self._worker.release(self._deadline())
+
+    def _lend(self, obj, *methods):
+        """Keep `obj` here, in the judge, and -> a reference to pass to the solution instead: the worker
+        gets a stand-in whose `methods` (default: `type(obj).LENT_METHODS`) call back to `obj`, so what
+        `obj` counts or logs is out of the solution's reach. Lent until the test ends."""
+        methods = methods or type(obj).LENT_METHODS
+        lent_id = next(self._lent_ids)
+        self._lent[lent_id] = (obj, frozenset(methods))
+        return wire.Lent(lent_id, type(obj).__name__, methods)
+
+    def _answer(self, lent_id, method, args, kwargs):
+        """A callback from the worker, decoded as hostile input: the lent object's method runs here
+        -> {"value": v}, or {"raised": ...} for the solution to see (bad arguments are its error)."""
+        obj, methods = self._lent.get(lent_id, (None, ()))
+        if method not in methods:
+            return _no_such_object(lent_id) if obj is None else {
+                "raised": {"type": "AttributeError", "message": f"{type(obj).__name__} has no method {method[:80]!r}"}}
+        try:
+            return {"value": getattr(obj, method)(*args, **kwargs)}
+        except SolutionProblem:  # the backstop, a deadline: not the lent object's to report
+            raise
+        except Exception as e:
+            kind = type(e).__name__ if type(e).__module__ == "builtins" else "RuntimeError"
+            return {"raised": {"type": kind, "message": str(e)[:1000]}}
 
     def _make(self, factory, *args, **kwargs):
         """Build a trusted helper object (`toys.KATA:Name`, an rng) in the worker -> RemoteObject."""
@@ -568,8 +705,15 @@ class InProcess:
         self.state = worker.new_state()
         return self.request({"op": "load", "path": str(self.solution_path)}, timeout)
 
-    def request(self, message, timeout):
+    def fresh(self):
+        return InProcess(self.solution_path)
+
+    def prepare_fresh(self):
+        pass
+
+    def request(self, message, timeout, answer=None):
         message = _through_the_wire(wire.encode(message))
+        self.state["callback"] = lambda *callback: _in_process_callback(answer, callback)
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
             try:
@@ -592,6 +736,16 @@ class InProcess:
 
     def printed(self):
         return "", 0
+
+
+def _in_process_callback(answer, callback):
+    """A stand-in's callback, answered directly, its arguments and outcome through the wire's encoding."""
+    lent_id, method, args, kwargs = _through_the_wire(wire.encode(list(callback)))
+    outcome = answer(lent_id, method, list(args), dict(kwargs)) if answer else _no_such_object(lent_id)
+    outcome = _through_the_wire(wire.encode(outcome))
+    if "raised" in outcome:
+        raise worker.judge_raised(outcome["raised"])
+    return outcome["value"]
 
 
 def _through_the_wire(message):

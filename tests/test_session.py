@@ -1,12 +1,15 @@
 """The judge's seam to a worker, directly: objects that stay in the worker (a KVCache, a loader),
-trusted helper objects built there (an rng), in-place edits, exceptions, and a warm Spawner."""
+trusted helper objects built there (an rng), objects lent by the judge (called back across the pipe),
+in-place edits read back from the shared file, exceptions, fresh workers and a warm Spawner."""
 
 import numpy as np
 import pytest
 
 from conftest import SANDBOX_MODE
+from graders.kataworker import wire
+from graders.kataworker.toys.dataloader import IndexDataset
 from graders.sandbox import detect
-from graders.session import SolutionProxy, SolutionRaised, Spawner, Worker
+from graders.session import SolutionCrashed, SolutionProxy, SolutionRaised, Spawner, Worker
 from graders.kataworker.wire import Make
 
 SOLUTION = '''
@@ -43,6 +46,31 @@ def seeded_global(seed):
 
 def noisy_divide(a, b):
     return np.float64(a) / np.float64(b)
+
+def sum_old_style(dataset):
+    return sum(x for x in dataset)   # no __iter__: indexes until IndexError
+
+def call_it(obj, name, *args):
+    return getattr(obj, name)(*args)
+
+calls_so_far = 0
+
+def count_calls():
+    global calls_so_far
+    calls_so_far += 1
+    return calls_so_far
+
+def forge_callback(reply_fd, callback):
+    import sys
+    sys.modules["kataworker.wire"].write_message(int(reply_fd), sys.modules["kataworker.wire"].encode(
+        {"callback": callback}))
+    import time
+    time.sleep(5)
+
+def scale_and_cut_shared_file(x):
+    import os, sys
+    x *= 2
+    os.ftruncate(int(sys.argv[-2]), 0)   # the file the judge shares for with_inputs calls
 '''
 
 
@@ -110,6 +138,50 @@ def test_with_inputs_shows_an_in_place_edit(solution):
     result, (x_after,), kwargs = solution.scale_in_place.with_inputs(x)
     assert result == 6.0 and np.array_equal(x_after, [0, 2, 4]) and kwargs == {}
     assert np.array_equal(x, [0, 1, 2])  # the judge's copy is never touched
+
+
+def test_with_inputs_reads_the_arrays_back_from_the_shared_file(solution):
+    x, y = np.arange(4.0).reshape(2, 2), np.ones(3, dtype=np.float32)
+    result, (x_after, k), kwargs = solution.call_it.with_inputs(x, "sum")   # arrays and other values together
+    assert result == 6.0 and np.array_equal(x_after, x) and k == "sum"
+    _, (y_after,), _ = solution.scale_in_place.with_inputs(y)
+    assert y_after.dtype == np.float32 and np.array_equal(y_after, [2, 2, 2])
+    with pytest.raises(SolutionCrashed, match="cut short|SIGBUS"):  # the evidence gone: a failure, not a pass
+        solution.scale_and_cut_shared_file.with_inputs(np.ones(3))
+
+
+def test_a_lent_object_stays_in_the_judge_and_counts_every_call(solution):
+    dataset = IndexDataset(5)
+    assert solution.sum_old_style(solution._lend(dataset)) == 10   # IndexError crosses back as IndexError
+    assert dataset.fetches() == 5
+    with pytest.raises(TypeError, match="expected one int"):        # bad arguments: the solution's error
+        solution.call_it(solution._lend(dataset), "__getitem__", 1.5)
+    with pytest.raises(AttributeError, match="__len__"):             # only the methods it lends
+        solution.call_it(solution._lend(dataset, "__getitem__"), "__len__")
+    assert dataset.fetches() == 5
+    lent = solution._lend(dataset)                                  # a forged callback gets no further
+    assert solution._answer(lent.id, "fetches", [], {})["raised"]["type"] == "AttributeError"
+    assert solution._answer(lent.id, "__getitem__", [[1] * 3], {})["raised"]["type"] == "TypeError"
+
+
+def test_a_callback_is_hostile_input(solution, tmp_path):
+    dataset = IndexDataset(3)
+    lent = solution._lend(dataset)
+    solution._release()                                       # the test ended: its objects are no longer lent
+    with pytest.raises(SolutionRaised, match="ReferenceError: no object"):
+        solution.call_it(lent, "__len__")
+    with pytest.raises(SolutionCrashed, match="malformed"):
+        solution.forge_callback(solution._worker.process.popen.args[-1], ["not", "a", "callback"])
+    assert solution.noisy_divide(4.0, 2.0) == 2.0             # a new process took over
+
+
+def test_a_fresh_worker_keeps_nothing_from_earlier_calls(solution):
+    assert [solution.count_calls() for _ in range(2)] == [1, 2]
+    fresh = solution._worker.fresh()
+    try:
+        assert SolutionProxy(fresh, lambda: 10.0).count_calls() == 1
+    finally:
+        fresh.close()
 
 
 def test_spawner_hands_out_warm_processes_and_cleans_up(tmp_path):

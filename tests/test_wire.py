@@ -63,6 +63,13 @@ def test_objects_are_refused_without_a_keeper_and_kept_with_one():
     assert isinstance(back[0], wire.Handle) and len(kept) == 1
 
 
+def test_a_lent_reference_crosses_as_its_id_type_and_methods():
+    back = round_trip([wire.Lent(3, "ToyTarget", ("batch_next_token_dist",))])[0]
+    assert (back.id, back.type_name, back.methods) == (3, "ToyTarget", ("batch_next_token_dist",))
+    with pytest.raises(wire.WireError, match="malformed"):  # as hostile as any other node
+        wire.decode({"lent": ["x", "T", []]}, [])
+
+
 def test_self_referential_value_is_an_error_not_a_crash():
     loop = []
     loop.append(loop)

@@ -5,6 +5,7 @@ JSON; everything else is a one-key object naming its kind:
     {"list": [...]}  {"tuple": [...]}  {"dict": [[k, v], ...]}  {"bytes": i}
     {"array": [i, dtype, shape]}  {"scalar": [i, dtype]}  {"handle": [id, type_name]}
     {"make": [factory, args, kwargs]}      (judge -> worker only: build a trusted helper object)
+    {"lent": [id, type_name, methods]}     (judge -> worker only: an object that stays in the judge)
 where i indexes the raw buffers. Decoding reads dtypes from a whitelist and buffers with
 np.frombuffer: no pickle, no eval, no class lookup.
 Framing on a pipe: 8-byte length of the JSON, the JSON, then per buffer an 8-byte length and bytes.
@@ -56,6 +57,17 @@ class Make:
         self.factory, self.args, self.kwargs = factory, args, kwargs
 
 
+class Lent:
+    """A reference to an object that stays in the judge (a toy model that counts its calls): the
+    worker gets a stand-in whose `methods` call back across the pipe."""
+
+    def __init__(self, id, type_name, methods):
+        self.id, self.type_name, self.methods = id, type_name, tuple(methods)
+
+    def __repr__(self):
+        return f"<{self.type_name} in the judge>"
+
+
 def encode(value, to_handle=None):
     """value -> bytes. `to_handle(obj) -> Handle` is called for objects that are not plain data
     (the worker keeps them); without it such objects raise WireError."""
@@ -96,6 +108,8 @@ def encode(value, to_handle=None):
             return {"handle": [v.id, v.type_name]}
         if isinstance(v, Make):
             return {"make": [v.factory, enc(list(v.args)), enc(v.kwargs)]}
+        if isinstance(v, Lent):
+            return {"lent": [v.id, v.type_name, list(v.methods)]}
         if to_handle is not None:
             return enc(to_handle(v))
         raise WireError(f"cannot send a {type(v).__name__}: only numbers, strings, lists, dicts and arrays")
@@ -156,6 +170,8 @@ def decode(tree, buffers, check=None):
                     and all(isinstance(k, str) for k in kwargs)):
                 raise WireError("malformed make: expected [factory, list, dict of str keys]")
             return Make(factory, *args, **kwargs)
+        if kind == "lent":
+            return _lent(*_fields(x, kind, 3))
         raise WireError(f"unknown kind {_clip(kind)}")
 
     try:
@@ -253,6 +269,14 @@ def _handle(id, type_name):
     if not (isinstance(type_name, str) and len(type_name) <= MAX_NAME_CHARS):
         raise WireError(f"a handle's type name must be a str of at most {MAX_NAME_CHARS} characters")
     return Handle(id, type_name)
+
+
+def _lent(id, type_name, methods):
+    handle = _handle(id, type_name)
+    if not (isinstance(methods, list) and len(methods) <= MAX_NODES
+            and all(isinstance(m, str) and len(m) <= MAX_NAME_CHARS for m in methods)):
+        raise WireError("a lent object's methods must be a list of short strs")
+    return Lent(handle.id, handle.type_name, methods)
 
 
 def _array(buf, dtype, shape):

@@ -1,26 +1,36 @@
 """The untrusted side: a subprocess that imports one solution file and runs calls on it.
 
 Started by `graders.session.Worker` as
-    python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD REPLY_FD
-where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`.
+    python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD INPUTS_FD REPLY_FD
+where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`, and INPUTS_FD
+is a file the judge shares with the worker for `with_inputs` calls (below).
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
 Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None,
             "forbidden": [rule], "report_fd": int}     first: limits, the kata's forbidden list (guard.py), import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
                (+ "repeat": n: call it n times with the same arguments, reply the list of results)
+               (+ "with_inputs": true: reply {"result", "args", "kwargs"}; "shared": [[where, key, offset,
+                dtype, shape]] puts args[key] / kwargs[key] on the shared file, where the judge reads its data back)
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
            {"op": "build", "make": Make}    build a trusted helper object, keep it, reply its Handle
            {"op": "release"}                                                 forget kept objects
 Replies:   {"value": v}  or  {"raised": {"type", "bases", "message", "traceback"}}
+Callbacks: while a request runs, a stand-in for an object that stays in the judge (a wire.Lent: a toy
+           that counts its calls) sends {"callback": [id, method, args, kwargs]} on the reply pipe and
+           reads the judge's {"value": v} or {"raised": {"type", "message"}} on the request pipe.
 """
 
+import builtins
 import importlib
 import importlib.util
+import mmap
 import os
 import resource
 import sys
 import traceback
 import warnings
+
+import numpy as np
 
 from . import guard, wire
 
@@ -30,12 +40,12 @@ MAKE_ALLOWED = ("numpy.random:default_rng", "toys.", "torch.")
 FILE_BYTES = 64 * 2**20  # the largest file a solution may write
 
 
-def main(request_fd, reply_fd):
+def main(request_fd, inputs_fd, reply_fd):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     sys.stdout.reconfigure(line_buffering=True)  # what a solution printed before a hang reaches the judge
     warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
     reader = _Reader(request_fd)
-    state = new_state()
+    state = new_state(callback=_pipe_callback(reader, reply_fd), inputs_fd=inputs_fd)
     while True:
         try:
             request = wire.read_message(reader.read_exact)
@@ -54,12 +64,70 @@ def main(request_fd, reply_fd):
         wire.write_message(reply_fd, data)
 
 
-def new_state():
-    return {"module": None, "kept": {}}
+def new_state(callback=None, inputs_fd=None):
+    """`callback(id, method, args, kwargs)` runs a method of an object lent by the judge; `inputs_fd`
+    is the file shared with the judge for `with_inputs` calls (None: arguments are reported)."""
+    return {"module": None, "kept": {}, "callback": callback, "inputs_fd": inputs_fd}
+
+
+def _pipe_callback(reader, reply_fd):
+    """The callback of a worker process: a {"callback"} message on the reply pipe, the judge's answer
+    read from the request pipe (while the judge waits for the reply to the current request)."""
+
+    def callback(lent_id, method, args, kwargs):
+        try:
+            data = wire.encode({"callback": [lent_id, method, list(args), dict(kwargs)]})
+        except wire.WireError as e:
+            raise TypeError(f"`{method}` of an object that lives in the grader takes plain data: {e}") from None
+        wire.write_message(reply_fd, data)
+        answer = wire.read_message(reader.read_exact)
+        if "raised" in answer:
+            raise judge_raised(answer["raised"])
+        return answer["value"]
+
+    return callback
+
+
+def judge_raised(info):
+    """What a lent object raised in the judge, as the builtin exception type of that name."""
+    kind = getattr(builtins, info["type"], None)
+    if not (isinstance(kind, type) and issubclass(kind, Exception)):
+        kind = RuntimeError
+    return kind(info["message"])
+
+
+def _stand_in(lent, state):
+    """A stand-in for an object that stays in the judge: each of its `methods` calls back."""
+    callback = state["callback"]
+    if callback is None:
+        raise RuntimeError("this worker cannot call back to the grader")
+
+    def method(name):
+        def call(self, *args, **kwargs):
+            return callback(lent.id, name, args, kwargs)
+        call.__name__ = name
+        return call
+
+    namespace = {name: method(name) for name in lent.methods}
+    namespace["__repr__"] = lambda self: f"<{lent.type_name} in the grader>"
+    return type(lent.type_name, (), namespace)()
+
+
+def _shared_inputs(request, state, args, kwargs):
+    """Put the arrays the judge wrote on the shared file in place of their arguments (in place)."""
+    entries = request.get("shared") or []
+    if not entries or state["inputs_fd"] is None:
+        return
+    span = max(offset + int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+               for _, _, offset, dtype, shape in entries)
+    memory = mmap.mmap(state["inputs_fd"], span)  # the arrays own it: unmapped when the last one goes
+    for where, key, offset, dtype, shape in entries:
+        (args if where == "args" else kwargs)[key] = np.ndarray(shape, dtype=np.dtype(dtype), buffer=memory,
+                                                                offset=offset)
 
 
 def handle_request(request, state):
-    """Run one request against `state` ({"module", "kept"}); also used in-process by the benchmark."""
+    """Run one request against `state` (see new_state); also used in-process by the benchmark."""
     op = request["op"]
     if op == "load":
         if "memory_mb" in request:  # the isolated worker (the benchmark's in-process twin sends none)
@@ -80,6 +148,7 @@ def handle_request(request, state):
         return keep(_build(request["make"], state), state)
     args = [_build(a, state) for a in request["args"]]
     kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
+    _shared_inputs(request, state, args, kwargs)
     if request.get("repeat"):  # n calls with the same arguments (one rng object advancing through them)
         return [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
     result = _call(op, request, state, args, kwargs)
@@ -121,6 +190,8 @@ def _build(value, state):
     """Turn Handles back into the kept objects and Makes into trusted helper objects."""
     if isinstance(value, wire.Handle):
         return state["kept"][value.id]
+    if isinstance(value, wire.Lent):
+        return _stand_in(value, state)
     if isinstance(value, wire.Make):
         if not any(value.factory == a or (a.endswith(".") and value.factory.startswith(a)) for a in MAKE_ALLOWED):
             raise ValueError(f"factory {value.factory!r} is not allowed")
@@ -185,4 +256,4 @@ class _Reader:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[2]), int(sys.argv[3]))
+    main(*map(int, sys.argv[2:]))

@@ -3,8 +3,11 @@ shuffle=True, seed=0, drop_last=False), with set_epoch(e), len() and iteration.
 
 Every loader lives in the worker: the tests build one per rank, as each process of a distributed job
 would, and read back len() and list(loader). The toys in graders/kataworker/toys/dataloader.py run an
-epoch on every rank in one round trip (EpochRun), iterate the big and the many-epoch cases inside the
-worker so only a few batches cross the process boundary, and count a dataset's fetches.
+epoch on every rank in one round trip (EpochRun) and iterate the big and the many-epoch cases inside
+the worker so only a few batches cross the process boundary. The dataset whose fetches are counted
+stays in the judge (`lend`): each fetch calls back across the pipe and is counted where the solution
+cannot reach it. "The order depends on (seed, epoch) alone" is checked in fresh worker processes too
+(`fresh_solution`), so an order cached in the solution's process cannot pass for one.
 
 The contract leaves free how the (padded) global order is split between ranks (every world_size-th
 index, contiguous blocks, ...), how a generator is seeded from (seed, epoch), which samples
@@ -42,6 +45,7 @@ import numpy as np
 import pytest
 
 from graders.check import chi2_sf, classic_cause, summary
+from graders.kataworker.toys.dataloader import IndexDataset
 from graders.session import SolutionOutOfMemory, SolutionTimeout
 
 # (n, world_size, batch_size): n divisible by world_size or not, samples per rank divisible by
@@ -320,8 +324,9 @@ def test_each_rank_gets_other_samples_each_epoch(solution, seed):
 # -- determinism ------------------------------------------------------------------------------------
 
 @pytest.mark.category("determinism")
-def test_same_seed_and_epoch_give_the_same_batches(solution, seed):
+def test_same_seed_and_epoch_give_the_same_batches(solution, fresh_solution, seed):
     setup = Setup(23, 3, 4, shuffle=True, drop_last=False, seed=seed(11), epoch=2)
+    firsts = []
     for rank in range(3):
         case = f"rank {rank} of {setup}"
         loader = setup.build(solution, rank)
@@ -345,6 +350,21 @@ def test_same_seed_and_epoch_give_the_same_batches(solution, seed):
         if other != first:
             raise AssertionError(f"two loaders built with the same arguments gave {first} and {other} in epoch 2 for "
                                  f"{case}; the order must depend on (seed, epoch) only")
+        firsts.append(first)
+    fresh_process = fresh_solution()                    # a new worker process: nothing kept from the calls above
+    for rank in range(3):
+        other = _epoch_order(fresh_process, setup, rank)
+        if other != firsts[rank]:
+            raise AssertionError(f"a fresh process gave rank {rank} the batches {other} in epoch 2 for {setup}, where "
+                                 f"this one gave {firsts[rank]}; the same (seed, epoch) must give the same order in any "
+                                 "process (an order cached in the process, or drawn from an unseeded generator, does not)")
+
+
+def _epoch_order(solution, setup, rank):
+    """Rank `rank`'s batches in epoch setup.epoch, as indices, from a loader `solution` builds."""
+    loader = setup.build(solution, rank)
+    loader.set_epoch(setup.epoch)
+    return read_batches(list(loader), setup.n, f"rank {rank} of {setup}, in a fresh process")
 
 
 def _rank_orders(solution, setup, rank, epochs):
@@ -525,12 +545,13 @@ def test_ten_million_samples_are_fetched_batch_by_batch(solution, make):
 # -- performance ------------------------------------------------------------------------------------
 
 @pytest.mark.category("performance")
-def test_items_are_fetched_only_when_needed(solution, make, seed):
+def test_items_are_fetched_only_when_needed(solution, lend, seed):
     # Counted, not timed: len() fetches no item, and the first batch does not fetch the whole shard.
+    # The dataset stays here, in the judge: every dataset[i] calls back and is counted here.
     setup = Setup(1000, 2, 4, shuffle=True, drop_last=False, seed=seed(18), epoch=1)
     case = f"rank 1 of {setup}, dataset[i] counting its fetches"
-    dataset = make("toys.dataloader:IndexDataset", 1000)
-    loader = setup.build(solution, 1, dataset)
+    dataset = IndexDataset(1000)
+    loader = setup.build(solution, 1, lend(dataset))
     loader.set_epoch(1)
     length = len(loader)
     fetched = dataset.fetches()

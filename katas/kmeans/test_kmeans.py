@@ -483,20 +483,29 @@ def identical(a, b):
 
 
 @pytest.mark.category("determinism")
-def test_same_seed_gives_identical_results(solution, seed):
+def test_same_seed_gives_identical_results(solution, fresh_solution, seed):
+    # Twice in this process, then once in a fresh one: an answer memoised in the process, or drawn from
+    # an unseeded generator, is not the same in another process.
     X = integer_points(200, 2, seed=seed(6), span=40)                    # distinct points, exact arithmetic
+    fresh_process = fresh_solution()
     for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
-        case = f"200 distinct integer points (200, 2), k=6, {kwargs}, called twice"
-        c1, l1 = call_kmeans(solution, X, 6, case, **kwargs)
-        c2, l2 = call_kmeans(solution, X, 6, case, **kwargs)
-        if not (identical(c1, c2) and identical(l1, l2)):
-            c1, l1, c2, l2 = (np.asarray(a) for a in (c1, l1, c2, l2))
-            labels = (f"{int((l1 != l2).sum())} of {l1.size} labels differ" if l1.shape == l2.shape
-                      else f"labels of shapes {l1.shape} and {l2.shape}")
-            centroids = (f"centroids differ by up to {np.nanmax(np.abs(c1.astype(float) - c2.astype(float))):.3g}"
-                         if c1.shape == c2.shape and c1.size else f"centroids of shapes {c1.shape} and {c2.shape}")
-            raise AssertionError(f"two calls with the same arguments gave different results for {case}: {labels}, "
-                                 f"{centroids} (seed your own np.random.default_rng(seed))")
+        case = f"200 distinct integer points (200, 2), k=6, {kwargs}"
+        first = call_kmeans(solution, X, 6, case, **kwargs)
+        for how, again in (("called twice", solution), ("then in a fresh process", fresh_process)):
+            second = call_kmeans(again, X, 6, f"{case}, {how}", **kwargs)
+            if not (identical(first[0], second[0]) and identical(first[1], second[1])):
+                raise AssertionError(f"two calls with the same arguments gave different results for {case}, {how}: "
+                                     f"{differences(*first, *second)} (seed your own np.random.default_rng(seed))")
+
+
+def differences(c1, l1, c2, l2):
+    """How two (centroids, labels) results differ, in words."""
+    c1, l1, c2, l2 = (np.asarray(a) for a in (c1, l1, c2, l2))
+    labels = (f"{int((l1 != l2).sum())} of {l1.size} labels differ" if l1.shape == l2.shape
+              else f"labels of shapes {l1.shape} and {l2.shape}")
+    centroids = (f"centroids differ by up to {np.nanmax(np.abs(c1.astype(float) - c2.astype(float))):.3g}"
+                 if c1.shape == c2.shape and c1.size else f"centroids of shapes {c1.shape} and {c2.shape}")
+    return f"{labels}, {centroids}"
 
 
 @pytest.mark.category("determinism")

@@ -1,8 +1,11 @@
 """Hidden tests of the `speculative` kata: sample_from_residual and speculative_step.
 
-The models are trusted toys built in the worker (graders/kataworker/toys/speculative.py): bigram
-tables over V = 3 tokens, p(next | context) = table[context[-1]], that count and log their calls.
-The same toy classes run here, in the judge, to compute what a correct step must produce.
+The models are trusted toys (graders/kataworker/toys/speculative.py): bigram tables over V = 3 tokens,
+p(next | context) = table[context[-1]], that count and log their calls. Where those counts and logs
+are the evidence, the toys stay here, in the judge (`lend`: the solution's calls come back across the
+pipe and are logged where it cannot reach them); the statistical tests, which read only the tokens
+returned, build them in the worker, where calls cost nothing. The same toy classes run here to compute
+what a correct step must produce.
 
 What is compared, and why it is fair to every correct solution:
   - Tokens are random, and the contract leaves free how `rng` is consumed (rng.choice, rng.random,
@@ -70,6 +73,13 @@ def build(make, target_table, draft_table, seed):
     remote = (make("toys.speculative:ToyDraft", draft_table), make("toys.speculative:ToyTarget", target_table),
               make("numpy.random:default_rng", seed))
     return remote, (ToyDraft(draft_table), ToyTarget(target_table))
+
+
+def build_counted(make, lend, target_table, draft_table, seed):
+    """(draft, target, rng) to pass to the solution, the toys kept here and lent -> (those, (draft, target)):
+    every call the solution makes is logged here, in the judge."""
+    draft, target = ToyDraft(draft_table), ToyTarget(target_table)
+    return (lend(draft), lend(target), make("numpy.random:default_rng", seed)), (draft, target)
 
 
 # -- reading results -------------------------------------------------------------------------------
@@ -251,11 +261,11 @@ def test_draft_equal_to_target_accepts_every_draft_and_adds_the_bonus(solution, 
 # -- speculative_step: how the models are used -------------------------------------------------------
 
 @pytest.mark.category("correctness")
-def test_one_target_call_and_k_draft_calls_per_step(solution, make, seed):
+def test_one_target_call_and_k_draft_calls_per_step(solution, make, lend, seed):
     prefix, k, n, rng_seed = [2, 0], 3, 25, seed(51)
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    (lent_draft, lent_target, rng), (draft, target) = build_counted(make, lend, TARGET, DRAFT_MISMATCHED, rng_seed)
     case = f"{n} steps with k={k}, prefix {prefix}, seed {rng_seed}"
-    run_steps(solution, n, prefix, draft, target, k, rng, case)
+    run_steps(solution, n, prefix, lent_draft, lent_target, k, rng, case)
     if target.calls() != n:
         raise AssertionError(f"target_model.batch_next_token_dist was called {target.calls()} times in {case}; "
                              f"expected exactly one call per step ({n}): score all k drafts in one batch")
@@ -265,13 +275,13 @@ def test_one_target_call_and_k_draft_calls_per_step(solution, make, seed):
 
 
 @pytest.mark.category("correctness")
-def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, make, seed):
+def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, make, lend, seed):
     # The draft proposes token i from draft_model(prefix + drafts[:i]); the target scores
     # (prefix, drafts) with all k drafts; the tokens produced are the accepted drafts, then one more.
     prefix, k, n, rng_seed = [1, 0, 2], 3, 25, seed(52)
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    (lent_draft, lent_target, rng), (draft, target) = build_counted(make, lend, TARGET, DRAFT_MISMATCHED, rng_seed)
     case = f"k={k}, prefix {prefix}, seed {rng_seed}"
-    steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
+    steps = run_steps(solution, n, prefix, lent_draft, lent_target, k, rng, case)
     draft_log, target_log = draft.calls_log(), target.calls_log()
     if len(target_log) != n or len(draft_log) != n * k:
         raise AssertionError(f"{len(target_log)} target calls and {len(draft_log)} draft calls in {n} steps of "
@@ -293,26 +303,41 @@ def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, m
 # -- speculative_step: edge cases and side effects ------------------------------------------------------
 
 @pytest.mark.category("edge-case")
-def test_k_zero_samples_one_token_from_target_row_0(solution, make, seed):
-    prefix, k, n, rng_seed = [1, 2], 0, 1000, seed(61)
-    (draft, target, rng), (_, local_target) = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
-    case = f"k=0, prefix {prefix}, {n} steps, seed {rng_seed}"
-    steps = run_steps(solution, n, prefix, draft, target, k, rng, case)   # checks: exactly 1 new token
-    if draft.calls() != 0 or target.calls() != n:
+def test_k_zero_samples_one_token_from_target_row_0(solution, make, lend, seed):
+    # The calls are counted over a few steps with the toys lent (each call a round trip to the judge),
+    # the distribution over many with the toys in the worker.
+    prefix, k, counted, n, rng_seed = [1, 2], 0, 25, 1000, seed(61)
+    (lent_draft, lent_target, rng), (draft, target) = build_counted(make, lend, TARGET, DRAFT_MISMATCHED, rng_seed)
+    case = f"k=0, prefix {prefix}, {counted} steps, seed {rng_seed}"
+    run_steps(solution, counted, prefix, lent_draft, lent_target, k, rng, case)   # checks: exactly 1 new token
+    if draft.calls() != 0 or target.calls() != counted:
         raise AssertionError(f"{draft.calls()} draft calls and {target.calls()} target calls for {case}; "
-                             f"expected none and {n} (batch_next_token_dist(prefix, []) gives one row)")
-    assert_distribution([new[0] for new in steps], target_dist(local_target, prefix), "the token produced", case)
+                             f"expected none and {counted} (batch_next_token_dist(prefix, []) gives one row)")
+    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    case = f"k=0, prefix {prefix}, {n} steps, seed {rng_seed}"
+    steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
+    assert_distribution([new[0] for new in steps], target_dist(ToyTarget(TARGET), prefix), "the token produced", case)
 
 
 @pytest.mark.category("side-effects")
-def test_prefix_is_not_modified(solution, make, seed):
-    prefix = [2, 1, 0]
-    rng_seed = seed(71)
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+def test_prefix_is_not_modified(solution, make, lend, seed):
+    # Two kinds of evidence: the list as the worker reports it after a step, and, out of the solution's
+    # reach, the prefix the target (lent: logged here) scores in the second of two steps given one list.
+    prefix, rng_seed = [2, 1, 0], seed(71)
     for k in (1, 3):
+        (lent_draft, lent_target, rng), (_, target) = build_counted(make, lend, TARGET, DRAFT_MISMATCHED, rng_seed)
         case = f"prefix {prefix}, k={k}, seed {rng_seed}"
         with classic_cause(STEP_HINT):
-            out, args, _ = solution.speculative_step.with_inputs(list(prefix), draft, target, k, rng)
+            out, args, _ = solution.speculative_step.with_inputs(list(prefix), lent_draft, lent_target, k, rng)
+            solution.speculative_step.repeat(2, list(prefix), lent_draft, lent_target, k, rng)
+        scored = [scored_prefix for scored_prefix, _ in target.calls_log()]
+        if len(scored) != 3:
+            raise AssertionError(f"the target was called {len(scored)} times in 3 steps with {case}; expected one "
+                                 "call per step (see the call-count test)")
+        if scored[2] != prefix:
+            raise AssertionError(f"the second of two steps given the same list {prefix} ({case}) scored the prefix "
+                                 f"{scored[2]}: the first step modified the caller's list. Return a new list "
+                                 "(prefix + new tokens)")
         if args[0] != prefix:
             try:
                 new_tokens(out, prefix, k, case)

@@ -3,7 +3,9 @@
 The model lives in the worker: `solution.TinyTransformer(...)` returns a RemoteObject, `model(idx)`
 runs forward there and its logits come back as a NumPy array. Token tensors, seeds, optimizers and the
 probes that read a model are trusted helpers built in the worker (graders/kataworker/toys/
-tiny_transformer.py). Every model is built right after `torch.manual_seed`, so each grade is
+tiny_transformer.py); the recorders of generate's forward passes send what they see, as it happens,
+to a log kept here in the judge (`lend(EventLog())`), so a recorder rewritten afterwards changes
+nothing, and a forward pass nobody saw is a failure, never a pass. Every model is built right after `torch.manual_seed`, so each grade is
 deterministic, but its initialisation is the solution's own: no test compares logits with another
 implementation. What is checked is behaviour any correct decoder has, whatever its style
 (fused or per-head attention, learned / sinusoidal positions, LayerNorm / RMSNorm, float32 / float64,
@@ -46,6 +48,7 @@ import numpy as np
 import pytest
 
 from graders.check import as_array, assert_equal, assert_shape, chi2_sf, summary
+from graders.kataworker.toys.common import EventLog
 from graders.session import SolutionRaised
 
 TOYS = "toys.tiny_transformer"
@@ -444,16 +447,17 @@ def test_greedy_generation_appends_the_argmax(solution, make):
 
 
 @pytest.mark.category("edge-case")
-def test_generate_feeds_exactly_the_last_max_len_tokens(solution, make):
+def test_generate_feeds_exactly_the_last_max_len_tokens(solution, make, lend):
     # A prompt longer than max_len: every forward pass of generate must see the last max_len tokens
     # of the sequence so far, no fewer (an off-by-one crop) and no more.
     model = new_model(solution, make, 15)
-    recorder = make(f"{TOYS}:InputRecorder", model)
+    log = EventLog()                                                   # here, in the judge
+    make(f"{TOYS}:InputRecorder", model, lend(log))
     prompt = np.random.default_rng(15).integers(0, V, (2, MAX_LEN + 3))
     n = 4
     case = f"generate on a (2, {MAX_LEN + 3}) prompt with max_len={MAX_LEN}, {n} new tokens"
     out = token_array(solution.generate(model, tokens(make, prompt), n), (2, MAX_LEN + 3 + n), V, case)
-    fed = [np.asarray(x) for x in recorder.recorded()]
+    fed = log.events("input")
     if len(fed) != n:
         raise AssertionError(f"generate called the model {len(fed)} times for {case}; expected {n}: one forward "
                              "pass per new token")
@@ -490,12 +494,18 @@ def test_the_model_learns_where_a_token_is(solution, make):
 
 
 @pytest.mark.category("determinism")
-def test_generate_runs_the_model_in_eval_mode(solution, make):
+def test_generate_runs_the_model_in_eval_mode(solution, make, lend):
     model = new_model(solution, make, 9)
     model.train()
-    recorder = make(f"{TOYS}:ModeRecorder", model)
+    log = EventLog()                                                   # here, in the judge
+    make(f"{TOYS}:ModeRecorder", model, lend(log))
     solution.generate(model, tokens(make, np.array([[1, 2, 3]])), 3)
-    calls, in_training = recorder.forwards()
+    modes = log.events("model") or log.events("submodule")            # the model's calls, or its submodules'
+    calls, in_training = len(modes), sum(modes)
+    if not calls:
+        raise AssertionError("no forward pass of the model (or of any of its modules) was seen while generate made "
+                             "3 new tokens (model left in train mode before the call): the mode it ran in is "
+                             "unknown, so this test cannot pass")
     if in_training:
         raise AssertionError(f"{in_training} of the {calls} forward passes made by generate (model left in "
                              "train mode before the call) ran in train mode: generate must call model.eval() "

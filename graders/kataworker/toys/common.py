@@ -22,3 +22,31 @@ class GlobalRandomWatch:
         if random.getstate() != self.python_state:
             names.append("random")
         return names
+
+
+class EventLog:
+    """A log that stays in the judge (`lend(EventLog())`): a recorder in the worker sends each event
+    as it happens (`record(kind, value)`), so rewriting the recorder afterwards changes nothing. Events
+    come from the solution's process: only a short string and a bool, an int or a small array each,
+    at most MAX_EVENTS of them."""
+
+    LENT_METHODS = ("record",)
+    MAX_EVENTS = 10_000
+    MAX_ARRAY_BYTES = 64 * 2**10
+
+    def __init__(self):
+        self.log = []
+
+    def record(self, kind, value):
+        if not (isinstance(kind, str) and len(kind) <= 40):
+            raise TypeError("an event's kind is a short string")
+        small_array = isinstance(value, np.ndarray) and value.nbytes <= self.MAX_ARRAY_BYTES
+        if not (small_array or type(value) in (bool, int)):
+            raise TypeError("an event's value is a bool, an int or a small array")
+        if len(self.log) >= self.MAX_EVENTS:
+            raise ValueError(f"more than {self.MAX_EVENTS} events")
+        self.log.append((kind, value))
+
+    def events(self, kind):
+        """The values recorded under `kind`, oldest first."""
+        return [value for k, value in self.log if k == kind]

@@ -1,6 +1,7 @@
 """Trusted helpers of the dataloader kata's hidden tests, built in the worker with `make`:
 
     dataset = make("toys.dataloader:IndexDataset", n)             # dataset[i] -> i; dataset.fetches()
+    dataset = IndexDataset(n); lend(dataset)                      # the same, counting in the judge
     dataset = make("toys.dataloader:IndexDataset", n, width=512)  # dataset[i] -> a fresh 4 KB sample
     items = make("toys.dataloader:in_worker", [...])              # a list that stays in the worker
     epoch = make("toys.dataloader:EpochRun", loaders, 3)          # set_epoch, len, list on every rank
@@ -24,7 +25,11 @@ class IndexDataset:
     """A read-only sequence of n samples: len(dataset) and dataset[i] for an int 0 <= i < n, nothing else
     (no slicing, no iteration protocol of its own). Sample i is i itself, or, with `width`, a fresh
     int64 array of `width` copies of i (512 -> 4 KB, like a tokenised sequence): holding a whole
-    shard of those at once costs gigabytes. `fetches()`: how many items were fetched so far."""
+    shard of those at once costs gigabytes. `fetches()`: how many items were fetched so far.
+    Lent (kept in the judge, its fetches counted there), it takes the index the solution sent as hostile
+    input: one int, nothing else."""
+
+    LENT_METHODS = ("__len__", "__getitem__")
 
     def __init__(self, n, width=None):
         self.n, self.width = int(n), width

@@ -1,11 +1,14 @@
-"""Toy language models for the `speculative` kata, built in the worker by the hidden tests:
+"""Toy language models for the `speculative` kata, built by the hidden tests in the worker, or kept in
+the judge where their call logs are evidence:
 
     draft = make("toys.speculative:ToyDraft", table)      # draft(tokens) -> (V,) probabilities
     target = make("toys.speculative:ToyTarget", table)    # target.batch_next_token_dist(prefix, drafts)
+    target = ToyTarget(table); solution.speculative_step(..., lend(target), ...)   # counted in the judge
 
 Both are bigram models: p(next | context) = table[context[-1]], a fixed function of the context
 (`start` for an empty one). They return fresh float64 arrays, count their calls and log the contexts
-they were asked about, so a test can check how a solution used them. The tests use short prefixes:
+they were asked about, so a test can check how a solution used them. Lent, they run in the judge on
+arguments the solution sent: `_tokens` takes nothing but a short sequence of ints. The tests use short prefixes:
 a context longer than MAX_CONTEXT raises ValueError at once (a solution appending to the caller's
 prefix makes it grow from call to call, and would otherwise slow a repeated test to a crawl).
 NumPy and the standard library only.
@@ -36,6 +39,8 @@ class _Bigram:
 
 def _tokens(seq):
     """A token sequence (list, tuple or 1-D array) as a list of Python ints, at most MAX_CONTEXT long."""
+    if not isinstance(seq, (list, tuple, np.ndarray)):
+        raise TypeError(f"the toy model got a {type(seq).__name__} as a token sequence; expected a list of ints")
     if len(seq) > MAX_CONTEXT:
         raise ValueError(f"the toy model got a context of {len(seq)} tokens; the tests use short prefixes, so the "
                          "prefix is growing from call to call: is the caller's prefix list modified in place?")
@@ -44,6 +49,8 @@ def _tokens(seq):
 
 class ToyDraft(_Bigram):
     """draft(tokens) -> (V,) next-token probabilities; logs each context it is called with."""
+
+    LENT_METHODS = ("__call__",)
 
     def __call__(self, tokens):
         tokens = _tokens(tokens)
@@ -54,6 +61,8 @@ class ToyDraft(_Bigram):
 class ToyTarget(_Bigram):
     """batch_next_token_dist(prefix, drafts) -> (len(drafts) + 1, V): row i = p(. | prefix + drafts[:i]).
     Logs each call as [prefix, drafts]."""
+
+    LENT_METHODS = ("batch_next_token_dist",)
 
     def batch_next_token_dist(self, prefix, drafts):
         prefix, drafts = _tokens(prefix), _tokens(drafts)

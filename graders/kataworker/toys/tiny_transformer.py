@@ -128,45 +128,36 @@ class ModelProbe:
 
 
 class ModeRecorder:
-    """Records, for every forward pass of `model` (called as model(...) or model.forward(...)), whether
-    the model or any of its submodules was in training mode then. If the solution never calls the
-    model itself (runs its submodules directly), the submodules' own calls are recorded instead."""
+    """Sends `log` (an EventLog lent by the judge) an event for every forward pass of `model` (called as
+    model(...) or model.forward(...)) as it happens: ("model", whether the model or any of its submodules
+    was in training mode then); and ("submodule", its mode) for every call of a submodule, for a
+    solution that runs the submodules directly."""
 
-    def __init__(self, model):
-        self.model_calls, self.submodule_calls = [], []
+    def __init__(self, model, log):
         original = model.forward
 
         def recording_forward(*args, **kwargs):
-            self.model_calls.append(any(m.training for m in model.modules()))
+            log.record("model", any(m.training for m in model.modules()))
             return original(*args, **kwargs)
 
         model.forward = recording_forward             # an instance attribute wins over the class's method
         for module in model.modules():
             if module is not model:
-                module.register_forward_pre_hook(lambda m, args: self.submodule_calls.append(m.training))
-
-    def forwards(self):
-        """(forward passes seen, how many of them ran with something in training mode)."""
-        calls = self.model_calls or self.submodule_calls
-        return len(calls), sum(calls)
+                module.register_forward_pre_hook(lambda m, args: log.record("submodule", m.training))
 
 
 class InputRecorder:
-    """Records the token ids of every call of `model` (model(idx) or model.forward(idx))."""
+    """Sends `log` (an EventLog lent by the judge) ("input", idx as an int64 array) for every call of
+    `model` (model(idx) or model.forward(idx)), as it happens."""
 
-    def __init__(self, model):
-        self.inputs = []
+    def __init__(self, model, log):
         original = model.forward
 
         def recording_forward(idx, *args, **kwargs):
-            self.inputs.append(idx.detach().clone())
+            log.record("input", idx.detach().cpu().numpy().astype(np.int64))
             return original(idx, *args, **kwargs)
 
         model.forward = recording_forward             # an instance attribute wins over the class's method
-
-    def recorded(self):
-        """The recorded inputs, oldest first, each (B, T)."""
-        return list(self.inputs)
 
 
 # -- a textbook training step on a copy of the model ------------------------------------------------

@@ -18,6 +18,7 @@ torch = pytest.importorskip("torch")
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from graders.kataworker.toys.common import EventLog  # noqa: E402
 from graders.kataworker.toys import tiny_transformer as toys  # noqa: E402
 from graders.keys.tiny_transformer import reference as ref  # noqa: E402
 
@@ -160,9 +161,10 @@ def test_greedy_generate_matches_brute_force_decoding_past_max_len():
 def test_generate_switches_to_eval_mode_and_restores_the_mode():
     m = model(7)
     m.train()
-    recorder = toys.ModeRecorder(m)
+    log = EventLog()
+    toys.ModeRecorder(m, log)
     ref.generate(m, tokens(7, (1, 3)), 4)
-    assert recorder.forwards() == (4, 0) and m.training
+    assert log.events("model") == [False] * 4 and m.training
 
 
 @pytest.mark.parametrize("temperature", [0.5, 2.0])
