@@ -201,7 +201,9 @@ class _CtrlC:
     seen = False
 
     def pytest_keyboard_interrupt(self, excinfo):
-        self.seen = isinstance(excinfo.value, KeyboardInterrupt)
+        import pytest  # pytest's own "errors during collection" is a KeyboardInterrupt too: not a Ctrl-C
+
+        self.seen = isinstance(excinfo.value, KeyboardInterrupt) and not isinstance(excinfo.value, pytest.Session.Interrupted)
 
 
 def write_json(result, path):

@@ -260,7 +260,7 @@ def assert_interrupted(code, stderr, below):
 
 
 def test_ctrl_c_during_a_grade_is_one_line_and_leaves_no_worker(probe_root):
-    code, out, err, below = ctrl_c(["grade", "probe", "--solution", MISBEHAVING / "infinite_loop.py"],
+    code, out, err, below = ctrl_c(["grade", "probe", "--solution", in_solutions("infinite_loop", probe_root)],
                                    "probe - Engine probe", probe_root)
     assert_interrupted(code, err, below)
     assert "bug in the grader" not in out + err
