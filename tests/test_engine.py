@@ -218,7 +218,8 @@ HOSTILE_REPLIES = {
 
 
 def hostile(folder, reply, at_import):
-    """tests/misbehaving/forges_hostile_reply.py forging `reply`, beside correct.py, in `folder`."""
+    """tests/misbehaving/forges_hostile_reply.py forging `reply`, beside correct.py, in `folder` (a
+    solutions/ folder, whose sibling files the sandbox shows)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "correct.py").write_text((MISBEHAVING / "correct.py").read_text())
     source = (MISBEHAVING / "forges_hostile_reply.py").read_text()
@@ -229,7 +230,7 @@ def hostile(folder, reply, at_import):
 
 @pytest.mark.parametrize("what", HOSTILE_REPLIES)
 def test_a_hostile_reply_to_a_call_is_that_tests_error(what, tmp_path):
-    result, proc = grade_json("probe", hostile(tmp_path / "s", HOSTILE_REPLIES[what], False), ENGINE_KATA, tmp_path)
+    result, proc = grade_json("probe", hostile(tmp_path / "solutions", HOSTILE_REPLIES[what], False), ENGINE_KATA, tmp_path)
     statuses = {t["name"]: t["status"] for t in result["tests"]}
     assert statuses == {"test_echo_array": "error", "test_plain_data_round_trip": "error", "test_add": "passed",
                         "test_rejects_non_positive": "passed", "test_add_arrays": "passed"}, result
