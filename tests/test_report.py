@@ -7,7 +7,7 @@ import re
 from conftest import REPO, grade_json, run_graders
 from graders import plugin
 from graders.report import Reporter, clipped
-from test_engine import MISBEHAVING
+from test_engine import MISBEHAVING, in_solutions
 
 ADVICE = "Keep the pair counts and update them only around each merge's occurrences."
 
@@ -66,7 +66,7 @@ def test_identical_failures_are_shown_once_with_the_near_name(probe_root, tmp_pa
 
 
 def test_no_near_name_is_made_up(probe_root, tmp_path):
-    result, proc = grade_json("probe", MISBEHAVING / "missing_name.py", probe_root, tmp_path)
+    result, proc = grade_json("probe", in_solutions("missing_name", tmp_path), probe_root, tmp_path)
     message = next(t["message"] for t in result["tests"] if t["name"] == "test_add")
     assert message == "MissingName: the solution defines no `add`", message
 
@@ -99,13 +99,14 @@ def test_a_function_that_timed_out_is_not_waited_for_again(probe_root, tmp_path)
 
 
 def test_status_lines_fit_the_width(probe_root):
+    missing_name = in_solutions("missing_name", probe_root)
     for columns in (50, 60, 80, 120):
-        proc = run_graders("grade", "probe", "--solution", MISBEHAVING / "missing_name.py", root=probe_root,
+        proc = run_graders("grade", "probe", "--solution", missing_name, root=probe_root,
                            env={"COLUMNS": str(columns)})
         lines = proc.stdout.splitlines()
         assert lines and max(len(line) for line in lines[1:]) <= columns, (columns, proc.stdout)
         assert any("test_add" in line for line in lines) and "defines no `add`" in " ".join(proc.stdout.split())
-    wide = run_graders("grade", "probe", "--solution", MISBEHAVING / "missing_name.py", root=probe_root,
+    wide = run_graders("grade", "probe", "--solution", missing_name, root=probe_root,
                        env={"COLUMNS": "120"}).stdout
     assert re.search(r"ERROR +correctness +test_add ", wide)  # the category shows where there is room
 

@@ -352,7 +352,9 @@ def test_what_the_solution_writes_to_tmp_counts_against_its_memory(tmp_path):
         grown = worker.process.cgroup.memory_bytes() - before
     finally:
         worker.close()
-    assert grown >= 48 * 2**20, grown
+    # 48 MiB written to /tmp are charged to the sandbox (uncounted, the growth is a few pages); the
+    # worker's own pages move by a few KiB between the two readings, either way.
+    assert grown >= 40 * 2**20, grown
 
 
 def test_a_sandbox_without_a_cgroup_says_what_it_cannot_cap():

@@ -272,11 +272,11 @@ def _handle(id, type_name):
 
 
 def _lent(id, type_name, methods):
-    handle = _handle(id, type_name)
-    if not (isinstance(methods, list) and len(methods) <= MAX_NODES
+    if not (_is_int(id) and 0 < id < 2**63 and isinstance(type_name, str) and len(type_name) <= MAX_NAME_CHARS
+            and isinstance(methods, list) and len(methods) <= MAX_NODES
             and all(isinstance(m, str) and len(m) <= MAX_NAME_CHARS for m in methods)):
-        raise WireError("a lent object's methods must be a list of short strs")
-    return Lent(handle.id, handle.type_name, methods)
+        raise WireError("malformed lent: expected [positive int id, short type name, list of short method names]")
+    return Lent(id, type_name, methods)
 
 
 def _array(buf, dtype, shape):

@@ -545,7 +545,7 @@ def test_ten_million_samples_are_fetched_batch_by_batch(solution, make):
 # -- performance ------------------------------------------------------------------------------------
 
 @pytest.mark.category("performance")
-def test_items_are_fetched_only_when_needed(solution, lend, seed):
+def test_items_are_fetched_only_when_needed(solution, make, lend, seed):
     # Counted, not timed: len() fetches no item, and the first batch does not fetch the whole shard.
     # The dataset stays here, in the judge: every dataset[i] calls back and is counted here.
     setup = Setup(1000, 2, 4, shuffle=True, drop_last=False, seed=seed(18), epoch=1)
