@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from graders.repo import nox_command
+from graders.repo import FRAMEWORK_LABELS, Attempt, nox_command
 from graders.report import printable
 from graders.session import Worker
 from graders.static_check import check_source
@@ -52,28 +52,30 @@ def kata_status(tests):
     return next((s for s in SEVERITY if s in statuses), "failed")
 
 
-def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None):
-    """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`.
-    The solution runs in a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
+def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None, framework=None):
+    """Grade `solution_path` (default: the attempt's file, solutions/<key>.py) as an attempt in
+    `framework` (default: the kata's first) against the hidden tests of `kata`. The solution runs in
+    a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
     `backend=InProcess(...)` for its unisolated baseline instead."""
-    solution_path = Path(solution_path or paths.solution(kata.id))
+    attempt = Attempt(kata, framework or kata.framework, paths)
+    solution_path = Path(solution_path or attempt.solution_path)
     sandbox = spawner.sandbox if backend is None else None
     started = time.perf_counter()
 
     def finish(status, tests=(), message="", printed=("", 0)):
         tests = list(tests)
         text, size = printed
-        return KataResult(kata.id, status, sum(t.status == "passed" for t in tests), len(tests),
+        return KataResult(attempt.key, status, sum(t.status == "passed" for t in tests), len(tests),
                           round(time.perf_counter() - started, 3), tests, printable(message),
                           bool(sandbox and sandbox.enabled), sandbox.note() if sandbox else "in-process (benchmark)",
                           printable(text), size)
 
     if not solution_path.is_file():
         return finish("not_attempted",
-                      message=f"no solution at {solution_path} (start one: {nox_command('start', kata.id)})")
+                      message=f"no solution at {solution_path} (start one: {start_command(attempt)})")
     try:
         source = solution_path.read_text(encoding="utf-8")
-        findings = check_source(source, kata.forbidden)
+        findings = check_source(source, attempt.forbidden)
     except UnicodeDecodeError:
         return finish("error", message=f"{solution_path} is not UTF-8 text")
     except OSError as e:
@@ -81,13 +83,13 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     except SyntaxError as e:
         return finish("error", message=syntax_error_message(solution_path, e))
     if findings:
-        return finish("disallowed", message="\n".join(f.describe(solution_path) for f in findings))
+        return finish("disallowed", message="\n".join(describe_finding(f, solution_path, attempt) for f in findings))
 
     if backend is None and spawner is None:
         raise ValueError("grade() needs a spawner (graders.session.Spawner) or a backend")
     guarded = sandbox is not None and not sandbox.enabled  # unsandboxed: the solution could rewrite the judge
     before = judge_fingerprint(paths, kata.id) if guarded else None
-    backend = backend or Worker(solution_path, kata.memory_mb, spawner)
+    backend = backend or Worker(solution_path, kata.memory_mb, spawner, framework=seam_framework(attempt))
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
 
@@ -109,6 +111,27 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
         status = status if status in ("timeout", "memory") else "error"
         return finish(status, plugin.results, f"importing the solution failed: {message}", printed)
     return finish(kata_status(plugin.results), plugin.results, printed=printed)
+
+
+def seam_framework(attempt):
+    """The framework the worker's seam converts to and checks (kataworker/frameworks.py): the attempt's,
+    when the kata's hidden tests speak NumPy; None when they speak the solution's own language."""
+    return attempt.framework if attempt.kata.framework == "numpy" else None
+
+
+def start_command(attempt):
+    return nox_command("start", attempt.kata.id, *(["--torch"] if attempt.framework == "torch" and not attempt.default else []))
+
+
+def describe_finding(finding, path, attempt):
+    """A static-check finding as one line; importing another framework of the kata says which file is for it."""
+    other = finding.rule if finding.rule in attempt.kata.frameworks and finding.rule != attempt.framework else None
+    if other is None:
+        return finding.describe(path)
+    other_attempt = Attempt(attempt.kata, other, attempt.paths)
+    return (f"{path}:{finding.line}: `{finding.code}` imports {other}: this is the {FRAMEWORK_LABELS[attempt.framework]} "
+            f"attempt, which uses {attempt.framework} only (the {FRAMEWORK_LABELS[other]} attempt is "
+            f"{attempt.paths.shown(other_attempt.solution_path)})")
 
 
 def syntax_error_message(path, error):

@@ -63,6 +63,14 @@ class SolutionMissingName(SolutionRaised):
     pass
 
 
+class SolutionWrongType(SolutionRaised):
+    """A result of the wrong framework's type (kataworker/frameworks.py): its message is the whole story."""
+
+    def __init__(self, info):
+        super().__init__(info)
+        self.args = (info["message"],)
+
+
 # What the solution raised, mirrored as a judge-side class that is also the builtin type.
 MIRRORED = {
     name: type(f"Solution{name}", (SolutionRaised, getattr(builtins, name)), {})
@@ -81,6 +89,8 @@ def _raised(info):
     """A SolutionRaised that is also an instance of the builtin type the solution raised."""
     if info["type"] == "MissingName":
         return SolutionMissingName(info)
+    if info["type"] == "WrongType":
+        return SolutionWrongType(info)
     if "NotImplementedError" in info["bases"]:
         return SolutionNotImplemented(info)
     if "SystemExit" in info["bases"] or "KeyboardInterrupt" in info["bases"]:
@@ -193,9 +203,9 @@ class Worker:
     """The solution's side of one kata: a WorkerProcess that has imported the solution file, under
     a memory rlimit. A process that dies or hangs is killed; the next call starts a fresh one."""
 
-    def __init__(self, solution_path, memory_mb, spawner):
+    def __init__(self, solution_path, memory_mb, spawner, framework=None):
         self.solution_path = Path(solution_path).resolve()
-        self.memory_mb = memory_mb
+        self.memory_mb, self.framework = memory_mb, framework  # framework: see kataworker/frameworks.py
         self.spawner = spawner
         self.process = None
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
@@ -205,7 +215,8 @@ class Worker:
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
         self.process = self.spawner.take(self.solution_path.parent)
         load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb,
-                "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None}
+                "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
+                "framework": self.framework}
         wire.write_message(self.process.request_w, wire.encode(load))
 
     def load(self, timeout):
@@ -442,16 +453,16 @@ class InProcess:
 
     Same interface as `Worker`; never used for grading a learner (nothing protects the judge)."""
 
-    def __init__(self, solution_path):
+    def __init__(self, solution_path, framework=None):
         self.solution_path = Path(solution_path).resolve()
-        self.state = None
+        self.framework, self.state = framework, None
 
     def start(self):
         pass
 
     def load(self, timeout):
         self.state = worker.new_state()
-        return self.request({"op": "load", "path": str(self.solution_path)}, timeout)
+        return self.request({"op": "load", "path": str(self.solution_path), "framework": self.framework}, timeout)
 
     def request(self, message, timeout):
         message = _through_the_wire(wire.encode(message))

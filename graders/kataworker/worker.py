@@ -4,7 +4,8 @@ Started by `graders.session.Worker` as
     python -I -c "<bootstrap>" WORKER_ROOT REQUEST_FD REPLY_FD
 where WORKER_ROOT holds a standalone copy of this package, imported as `kataworker`.
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
-Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None}   first: limits, import
+Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None,
+            "framework": "numpy"|"torch"|None}   first: limits, import (see frameworks.py)
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
                (+ "repeat": n: call it n times with the same arguments, reply the list of results)
            {"op": "method", "handle": Handle, "name": str, "args", "kwargs"} a method of a kept object
@@ -21,7 +22,7 @@ import sys
 import traceback
 import warnings
 
-from . import wire
+from . import frameworks, wire
 
 # Objects the judge may ask the worker to build (rngs, toy models): trusted code only. "toys.X:Y"
 # names this package's own toys module X.
@@ -54,15 +55,17 @@ def main(request_fd, reply_fd):
 
 
 def new_state():
-    return {"module": None, "kept": {}}
+    return {"module": None, "kept": {}, "framework": None}
 
 
 def handle_request(request, state):
     """Run one request against `state` ({"module", "kept"}); also used in-process by the benchmark."""
     op = request["op"]
     if op == "load":
+        state["framework"] = request.get("framework")
+        framework_bytes = frameworks.prepare(state["framework"])  # torch only for a torch attempt
         if "memory_mb" in request:  # the isolated worker (the benchmark's in-process twin sends none)
-            limit = request["memory_mb"] * 2**20
+            limit = request["memory_mb"] * 2**20 + framework_bytes
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
             if request.get("max_processes"):  # in the sandbox only: outside it the count is all of the user's
@@ -75,11 +78,14 @@ def handle_request(request, state):
         return None
     if op == "build":
         return keep(_build(request["make"], state), state)
-    args = [_build(a, state) for a in request["args"]]
-    kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
+    args = frameworks.to_solution([_build(a, state) for a in request["args"]], state["framework"])
+    kwargs = frameworks.to_solution({k: _build(v, state) for k, v in request["kwargs"].items()}, state["framework"])
     if request.get("repeat"):  # n calls with the same arguments (one rng object advancing through them)
-        return [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
+        results = [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
+        frameworks.check_result(results, state["framework"])
+        return results
     result = _call(op, request, state, args, kwargs)
+    frameworks.check_result(result, state["framework"])
     if request.get("with_inputs"):  # the judge checks the inputs were not modified in place
         return {"result": result, "args": args, "kwargs": kwargs}
     return result
@@ -124,7 +130,8 @@ def _build(value, state):
         module_name, _, attr = value.factory.partition(":")
         if module_name.startswith("toys."):
             module_name = f"{__package__}.{module_name}"
-        factory = getattr(importlib.import_module(module_name), attr)
+        factory = (frameworks.factory_for(value.factory, state.get("framework"))
+                   or getattr(importlib.import_module(module_name), attr))
         return factory(*[_build(a, state) for a in value.args], **{k: _build(v, state) for k, v in value.kwargs.items()})
     if isinstance(value, list):
         return [_build(v, state) for v in value]
@@ -150,10 +157,10 @@ class _MissingName(Exception):
 
 def describe(e, note=""):
     """An exception as plain data: type, builtin bases, message, the last frames of the solution."""
-    kind = "MissingName" if isinstance(e, _MissingName) else type(e).__name__
+    kind = {_MissingName: "MissingName", frameworks.WrongType: "WrongType"}.get(type(e), type(e).__name__)
     bases = [c.__name__ for c in type(e).__mro__ if c.__module__ == "builtins"]
     tb = traceback.extract_tb(e.__traceback__)
-    in_solution = [f for f in tb if f.filename != __file__ and not f.filename.startswith("<")]
+    in_solution = [f for f in tb if f.filename not in (__file__, frameworks.__file__) and not f.filename.startswith("<")]
     try:
         message = str(e)
     except Exception:
