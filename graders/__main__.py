@@ -44,6 +44,7 @@ def _run(argv):
     p.add_argument("--solution", type=Path, help="grade this file instead of solutions/KATA.py (one kata only)")
     p.add_argument("--json", type=Path, metavar="OUT", help="write the result as JSON (one kata only)")
     p.add_argument("--results-dir", type=Path, metavar="DIR", help="also write DIR/KATA.json for each kata")
+    p.add_argument("--torch", action="store_true", help="only the PyTorch attempt (solutions/KATA_torch.py)")
 
     p.add_argument("--sandbox", choices=MODES, default="auto",
                    help="run the solution in the OS sandbox (bubblewrap): auto = when this machine can, "
@@ -53,6 +54,8 @@ def _run(argv):
     p.add_argument("kata")
     p.add_argument("--fresh", action="store_true",
                    help="start again from the starter: the current attempt is archived in solutions/.history/")
+    p.add_argument("--torch", action="store_true",
+                   help="the PyTorch attempt: solutions/KATA_torch.py from the kata's PyTorch starter")
     p.add_argument("--force", action="store_true", help=argparse.SUPPRESS)  # the old name of --fresh
 
     commands.add_parser("list", help="the katas, with the status of your attempts")
