@@ -80,10 +80,12 @@ def _run(argv):
 
     p = commands.add_parser("hint", help="one more hint for a kata (each one is recorded)")
     p.add_argument("kata")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
 
     p = commands.add_parser("reveal", help="the reference solution: after a full pass, or with --give-up")
     p.add_argument("kata")
     p.add_argument("--give-up", action="store_true", help="see it without a pass (recorded as a give-up)")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
 
     p = commands.add_parser("drill", help="start the next kata that spaced repetition picks, from scratch")
 
@@ -99,6 +101,7 @@ def _run(argv):
                                            "the command in KATA_REVIEWER, or a request to paste into a chat")
     p.add_argument("kata")
     p.add_argument("--print-request", action="store_true", help="print the request and stop")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
     p.add_argument("--solution", type=Path, help="review this file instead of solutions/KATA.py")
     p.add_argument("--markdown", type=Path, metavar="OUT", help="also append the review as markdown to OUT")
 

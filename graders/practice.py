@@ -19,7 +19,7 @@ import time
 
 from graders.cli import clock, due_words, load_progress, recording, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
-from graders.repo import Paths, check_kata_ids, nox_command, ready_katas
+from graders.repo import Paths, check_kata_ids, chosen_attempt, nox_command, ready_katas
 from graders.report import Reporter, fill
 
 TREND = 8          # attempts shown in `progress`
@@ -42,8 +42,9 @@ def hint(args, katas):
     if not hints:
         print(f"{args.kata} has no hints yet.")
         return 0
+    key = chosen_attempt(args, katas, paths).key  # the hints are counted per attempt
     with recording(paths, Reporter()) as store:
-        number = store.hinted(args.kata) if store.kata(args.kata).hints < len(hints) else None
+        number = store.hinted(key) if store.kata(key).hints < len(hints) else None
     if number is None:
         print(f"That was the last of {len(hints)} hints for {args.kata}. Still stuck? "
               f"{nox_command('reveal', args.kata, '--give-up')} shows the reference (and counts as a give-up).")
@@ -59,8 +60,9 @@ def reveal(args, katas):
     paths = Paths(args.root)
     check_kata_ids([args.kata], katas, paths)
     reporter = Reporter()
+    attempt = chosen_attempt(args, katas, paths)
     store = load_progress(paths, reporter)
-    record = store.kata(args.kata)
+    record = store.kata(attempt.key)
     if not record.solved() and not args.give_up:
         print(f"The reference of {args.kata} is shown after a full pass, so it cannot spoil the drill.\n"
               f"Grade your attempt ({nox_command('grade', args.kata)}), "
@@ -69,10 +71,10 @@ def reveal(args, katas):
         return 1
     if args.give_up:
         with recording(paths, reporter) as store:
-            counted = store.gave_up(args.kata, time.time())
+            counted = store.gave_up(attempt.key, time.time())
         print(f"{'Recorded a give-up' if counted else 'This attempt was already given up'} on {args.kata}: "
               f"it comes back soon. Rewrite it from scratch later: {nox_command('start', args.kata, '--fresh')}\n")
-    print(paths.reference(args.kata).read_text(encoding="utf-8"))
+    print(attempt.reference_path.read_text(encoding="utf-8"))
     return 0
 
 

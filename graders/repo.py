@@ -90,6 +90,11 @@ class Attempt:
         return self.paths.kata_dir(self.kata.id) / f"starter{self.suffix}.py"
 
     @property
+    def reference_path(self):
+        """The answer key's reference: graders/keys/<id>/reference.py, or .../<framework>/reference.py."""
+        return self.paths.key_dir(self.kata.id) / ("" if self.default else self.framework) / "reference.py"
+
+    @property
     def label(self):
         """How a row names it: `softmax` alone for a one-framework kata, else `softmax (PyTorch)`."""
         return self.kata.id if len(self.kata.frameworks) == 1 else f"{self.kata.id} ({FRAMEWORK_LABELS[self.framework]})"
@@ -114,6 +119,12 @@ def attempt_of(kata, framework, paths):
     frameworks = ", ".join(FRAMEWORK_LABELS[a.framework] for a in attempts_of(kata, paths))
     raise UsageError(f"kata '{kata.id}' has no {FRAMEWORK_LABELS.get(framework, framework)} version yet "
                      f"(it is done in {frameworks})")
+
+
+def chosen_attempt(args, katas, paths):
+    """The attempt a one-kata command is about: `args.kata`, in PyTorch with --torch."""
+    check_kata_ids([args.kata], katas, paths)
+    return attempt_of(katas[args.kata], "torch" if getattr(args, "torch", False) else None, paths)
 
 
 def attempt_by_key(key, katas, paths):
