@@ -21,7 +21,7 @@ def grade(args, katas):
     check_kata_ids(ids, katas, paths)
     attempts = [a for k in ids for a in attempts_to_grade(katas[k], paths, args)]
     if (args.solution or args.json) and len(attempts) != 1:
-        raise UsageError("--solution and --json take exactly one attempt (one kata; --torch for its PyTorch one)")
+        raise UsageError("--solution and --json take exactly one kata (and one attempt of it: --torch for the PyTorch one)")
     if args.solution and not args.solution.is_file():
         raise UsageError(f"no solution file at {args.solution}")
     if not ids:

@@ -107,6 +107,10 @@ def _validate(entry, where):
         raise ManifestError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
     name = entry.get("id") if isinstance(entry.get("id"), str) else where
     label = f"kata '{name}'" if name != where else where
+    old = [field for field in ("framework", "forbidden") if field in entry]
+    if old:
+        raise ManifestError(f"{label}: field '{old[0]}' is now part of 'frameworks', a mapping from framework to its "
+                            "forbidden list, the default first: frameworks: {numpy: {forbidden: [torch, ...]}}")
     unknown = sorted(set(entry) - set(SCHEMA), key=str)
     if unknown:
         raise ManifestError(f"{label}: unknown field '{unknown[0]}' (fields: {', '.join(SCHEMA)})")

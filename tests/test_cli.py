@@ -91,7 +91,8 @@ def test_list_shows_every_manifest_kata_and_fits_a_terminal():
     proc = run_graders("list", root=REPO, env={"COLUMNS": "100"})
     assert proc.returncode == 0
     table, legend = proc.stdout.split("\nasked: ")
-    assert table.count("\n") == 15  # a header and 15 katas, then the legend
+    assert table.count("\n") == 16  # a header, 15 katas and softmax's PyTorch attempt, then the legend
+    assert "softmax (NumPy)" in table and "softmax (PyTorch)" in table
     assert max(len(line) for line in proc.stdout.splitlines()) <= 100
 
 

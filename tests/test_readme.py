@@ -39,7 +39,7 @@ def test_the_readme_kata_table_agrees_with_the_manifest_and_the_hidden_tests():
     for kata in katas.values():
         title, stars, level, minutes, framework, tests, companies = rows[kata.id]
         assert (title, len(stars), level, int(minutes), framework, companies) == (
-            kata.title, kata.stars, kata.difficulty, kata.minutes, kata.framework, ", ".join(kata.companies)), kata.id
+            kata.title, kata.stars, kata.difficulty, kata.minutes, ", ".join(kata.frameworks), ", ".join(kata.companies)), kata.id
         collected = str(counts[kata.id]) if kata.id in ready else "coming soon"
         assert tests == collected, f"{kata.id}: the README says {tests} hidden tests, pytest collects {collected}"
 
