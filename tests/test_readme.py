@@ -17,7 +17,7 @@ from graders.repo import Paths, ready_katas
 from test_engine import MISBEHAVING
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-ROW = re.compile(r"^\| \[`(\w+)`\]\(katas/\1/prompt\.md\) \| (.+?) \| (★+) \| (\w+) \| (\d+) \| (\w+) \| (\d+|coming soon) \| (.+) \|$")
+ROW = re.compile(r"^\| \[`(\w+)`\]\(katas/\1/prompt\.md\) \| (.+?) \| (★+) \| (\w+) \| (\d+) \| ([\w, ]+) \| (\d+|coming soon) \| (.+) \|$")
 EXAMPLE_MUTANT = REPO / "graders" / "keys" / "attention" / "mutants" / "fill_minus_1e9_uniform_rows.py"
 
 
