@@ -39,8 +39,8 @@ def check_kata(kata, paths, spawner):
                     + [f"hidden test {test} fails no mutant: what mistake is it for?" for test, c in catches.items() if not c],
         "mutants": {name: m for r in reports for name, m in r["mutants"].items()},
         "catches": catches,
-        "statuses": {f"{r['framework']}:{role}" if r["framework"] != kata.framework else role: s
-                     for r in reports for role, s in r["statuses"].items()},
+        "statuses": {role: {name: s for r in reports for name, s in r["statuses"][role].items()}
+                     for role in reports[0]["statuses"]},
     }
 
 
