@@ -73,6 +73,7 @@ def _run(argv):
 
     p = commands.add_parser("prompt", help="a kata's problem statement (its prompt.md), rendered for the terminal")
     p.add_argument("kata")
+    p.add_argument("--torch", action="store_true", help="the PyTorch version's (prompt_torch.md)")
 
     p = commands.add_parser("watch", help="re-grade your solution on every save, until Ctrl-C")
     p.add_argument("kata")

@@ -142,7 +142,7 @@ def start(args, katas):
     attempt = attempt_of(katas[args.kata], "torch" if getattr(args, "torch", False) else None, paths)
     starter, target = attempt.starter_path, attempt.solution_path
     again = [args.kata, *(["--torch"] if getattr(args, "torch", False) else [])]
-    prompt = paths.kata_dir(args.kata) / "prompt.md"
+    prompt = attempt.prompt_path
     fresh = args.fresh or args.force
     kata = katas[args.kata]
     if target.exists() and not fresh:

@@ -90,6 +90,11 @@ class Attempt:
         return self.paths.kata_dir(self.kata.id) / f"starter{self.suffix}.py"
 
     @property
+    def prompt_path(self):
+        """katas/<id>/prompt.md, or prompt_<framework>.md for a second framework."""
+        return self.paths.kata_dir(self.kata.id) / f"prompt{self.suffix}.md"
+
+    @property
     def reference_path(self):
         """The answer key's reference: graders/keys/<id>/reference.py, or .../<framework>/reference.py."""
         return self.paths.key_dir(self.kata.id) / ("" if self.default else self.framework) / "reference.py"

@@ -277,7 +277,7 @@ def review(args, katas):
         print(f"{shown} has no function written yet (each still raises NotImplementedError): write your "
               f"solution first, then {nox_command('review', kata.id)}")
         return 1
-    request = build_request(kata, rubric, (paths.kata_dir(kata.id) / "prompt.md").read_text(encoding="utf-8"),
+    request = build_request(kata, rubric, attempt.prompt_path.read_text(encoding="utf-8"),
                             source, result, latest_answers(paths, kata.id))
     command = os.environ.get("KATA_REVIEWER", "").strip()
     if args.print_request or not command:

@@ -30,6 +30,14 @@ def test_every_kata_folder_has_a_manifest_entry_and_its_files():
         assert (REPO / "graders" / "keys" / folder.name / "reference.py").is_file()
 
 
+def test_a_second_framework_has_its_starter_prompt_and_answer_key():
+    for kata in load_manifest(REPO / "kata.yaml").values():
+        for framework in list(kata.frameworks)[1:]:
+            for path in (f"katas/{kata.id}/starter_{framework}.py", f"katas/{kata.id}/prompt_{framework}.md",
+                         f"graders/keys/{kata.id}/{framework}/reference.py"):
+                assert (REPO / path).is_file(), f"{kata.id} lists {framework} but {path} is missing"
+
+
 def test_every_follow_up_has_a_model_answer():
     for kata in load_manifest(REPO / "kata.yaml").values():
         assert kata.follow_ups, kata.id
