@@ -106,14 +106,14 @@ class WorkerProcess:
     first request, with `solution_dir` readable (read-only, at sandbox.SOLUTION_MOUNT inside).
     Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept."""
 
-    def __init__(self, sandbox, solution_dir):
-        self.sandbox, self.solution_dir = sandbox, Path(solution_dir)
+    def __init__(self, sandbox, solution_dir, preload=None):
+        self.sandbox, self.solution_dir, self.preload = sandbox, Path(solution_dir), preload
         request_r, self.request_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         self.output_r, output_w = os.pipe()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
-                   PYTHONDONTWRITEBYTECODE="1")
+                   PYTHONDONTWRITEBYTECODE="1", **({"KATA_PRELOAD": preload} if preload else {}))
         if sandbox.enabled:
             python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r), str(reply_w)]
             argv = sandbox.wrap(python, self.solution_dir, WORKER_ROOT / "kataworker")
@@ -184,13 +184,16 @@ class Spawner:
         self.sandbox, self.warm = sandbox, warm
         self.spare = None
 
-    def take(self, solution_dir):
+    def take(self, solution_dir, preload=None):
+        """A process for a solution in `solution_dir`; `preload`: the framework it imports before its
+        first request (frameworks.preload_of), as does the spare started for the next grade."""
         solution_dir = Path(solution_dir)
-        process = self.spare if self.spare is not None and self.spare.solution_dir == solution_dir else None
+        spare = self.spare
+        process = spare if spare is not None and (spare.solution_dir, spare.preload) == (solution_dir, preload) else None
         if process is None:
             self.close()
-            process = WorkerProcess(self.sandbox, solution_dir)
-        self.spare = WorkerProcess(self.sandbox, solution_dir) if self.warm else None
+            process = WorkerProcess(self.sandbox, solution_dir, preload)
+        self.spare = WorkerProcess(self.sandbox, solution_dir, preload) if self.warm else None
         return process
 
     def close(self):
@@ -213,7 +216,7 @@ class Worker:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self):
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
-        self.process = self.spawner.take(self.solution_path.parent)
+        self.process = self.spawner.take(self.solution_path.parent, worker.frameworks.preload_of(self.framework))
         load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb,
                 "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
                 "framework": self.framework}

@@ -51,6 +51,11 @@ def _address_space():
         return 0
 
 
+def preload_of(framework):
+    """What a worker for an attempt in `framework` imports before its first request: "torch" or None."""
+    return TORCH if framework == TORCH else None
+
+
 def to_solution(value, framework):
     """An argument as the judge sent it -> the argument the solution gets (see the module docstring)."""
     if framework != TORCH:

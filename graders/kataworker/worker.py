@@ -36,6 +36,9 @@ def main(request_fd, reply_fd):
     warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
     reader = _Reader(request_fd)
     state = new_state()
+    preload = os.environ.get("KATA_PRELOAD")  # a spare process imports the framework while it waits
+    if preload:
+        state["preloaded"] = {preload: frameworks.prepare(preload)}
     while True:
         try:
             request = wire.read_message(reader.read_exact)
@@ -55,7 +58,7 @@ def main(request_fd, reply_fd):
 
 
 def new_state():
-    return {"module": None, "kept": {}, "framework": None}
+    return {"module": None, "kept": {}, "framework": None, "preloaded": {}}
 
 
 def handle_request(request, state):
@@ -63,7 +66,8 @@ def handle_request(request, state):
     op = request["op"]
     if op == "load":
         state["framework"] = request.get("framework")
-        framework_bytes = frameworks.prepare(state["framework"])  # torch only for a torch attempt
+        framework = state["framework"]  # torch only for a torch attempt (perhaps imported already: preloaded)
+        framework_bytes = state["preloaded"][framework] if framework in state["preloaded"] else frameworks.prepare(framework)
         if "memory_mb" in request:  # the isolated worker (the benchmark's in-process twin sends none)
             limit = request["memory_mb"] * 2**20 + framework_bytes
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
