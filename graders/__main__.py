@@ -77,6 +77,7 @@ def _run(argv):
 
     p = commands.add_parser("watch", help="re-grade your solution on every save, until Ctrl-C")
     p.add_argument("kata")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
     p.add_argument("--sandbox", choices=MODES, default="auto")
 
     p = commands.add_parser("hint", help="one more hint for a kata (each one is recorded)")

@@ -55,10 +55,11 @@ def attempted(kata, paths):
 
 
 def attempts_to_grade(kata, paths, args):
-    """The attempts `grade KATA` grades: with --torch the PyTorch one; else every one whose file exists
-    (the first framework's when none does, to say how to start)."""
-    if getattr(args, "torch", False):
-        return [attempt_of(kata, "torch", paths)]
+    """The attempts `grade KATA` grades: with --torch the PyTorch one; with --solution or --json (one
+    file) the first framework's; else every one whose file exists (the first framework's when none
+    does, to say how to start)."""
+    if getattr(args, "torch", False) or args.solution or args.json:
+        return [attempt_of(kata, "torch" if getattr(args, "torch", False) else None, paths)]
     existing = [a for a in attempts_of(kata, paths) if a.solution_path.is_file()]
     return existing or [attempt_of(kata, None, paths)]
 
@@ -127,7 +128,7 @@ def next_steps(kata, store, katas, paths, interview_s=None, key=None):
         lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} {allowed[1]} "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
-        fresh = nox_command("start", kata.id, "--fresh")
+        fresh = nox_command("start", kata.id, *(["--torch"] if key and key != kata.id else []), "--fresh")
         lines.append(f"Passed. (No clock was running: `{fresh}` times a from-scratch attempt.)")
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due and interview_s is None:

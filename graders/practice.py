@@ -19,7 +19,7 @@ import time
 
 from graders.cli import clock, due_words, load_progress, recording, start
 from graders.drill import DUE, FAILED, NEVER, pick, standing
-from graders.repo import Paths, check_kata_ids, chosen_attempt, nox_command, ready_katas
+from graders.repo import Paths, attempts_of, check_kata_ids, chosen_attempt, nox_command, ready_katas
 from graders.report import Reporter, fill
 
 TREND = 8          # attempts shown in `progress`
@@ -211,19 +211,20 @@ def progress(args, katas):
     paths = Paths(args.root)
     reporter = Reporter()
     store = load_progress(paths, reporter)
-    kata_width = max(len("kata"), *map(len, ready_katas(katas, paths)))
+    labels = [a.label for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)]
+    kata_width = max(len("kata"), *map(len, labels))
     cells = max(9, min(BAR, reporter.width - kata_width - TIME_WIDTH - 3 - 2 - 30))  # 30: room for the trend
     bar_width = cells + 3 + TIME_WIDTH
     trend_room = reporter.width - kata_width - bar_width - 2
     reporter.print(f"{'kata':<{kata_width}} {'best time vs target (|)':<{bar_width}} last attempts, oldest first"
                    [:reporter.width])
-    for kata_id in ready_katas(katas, paths):
-        kata, record = katas[kata_id], store.katas.get(kata_id)
+    for attempt in [a for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)]:
+        kata, record = attempt.kata, store.katas.get(attempt.key)   # a row per framework of a kata
         best, target = (record.best_seconds() if record else None), kata.minutes * 60
         shown = bar(best, target, cells, reporter.paint)
         padding = " " * (bar_width - len(bar(best, target, cells)))
-        reporter.print(f"{kata_id:<{kata_width}} {shown}{padding} {trend(record, target, trend_room, reporter.paint)}"
-                       .rstrip())
+        reporter.print(f"{attempt.label:<{kata_width}} {shown}{padding} "
+                       f"{trend(record, target, trend_room, reporter.paint)}".rstrip())
     reporter.print()
     reporter.print(fill(PROGRESS_LEGEND, reporter.width))
     return 0
