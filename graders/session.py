@@ -29,6 +29,7 @@ BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from kataworker.worker
 OUTPUT_KEPT_BYTES = 4096
 PRINTED_LINES = 5        # of what the solution printed, shown with a timeout or a crash
 PR_SET_PDEATHSIG = 1     # prctl(2): the signal a process gets when its parent dies
+FRAMEWORK_IMPORT_S = 20.0  # added to the import's time limit for a PyTorch attempt: torch's import is not the solution's
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -226,17 +227,21 @@ class Worker:
         """Names the solution defines; raises a SolutionProblem if it does not import."""
         if self.process is None:
             self.start()
-        return self._reply(timeout)
+        return self._reply(timeout + self._framework_import_s())
 
     def request(self, message, timeout):
         if self.process is None:
             self.start()
-            self._reply(timeout)  # the import; a failure here surfaces as the call's failure
+            self._reply(timeout + self._framework_import_s())  # the import; a failure surfaces as the call's
         try:
             wire.write_message(self.process.request_w, wire.encode(message))
         except BrokenPipeError:
             raise self._died() from None
         return self._reply(timeout)
+
+    def _framework_import_s(self):
+        """The time the worker may spend importing the attempt's framework on top of the import's limit."""
+        return FRAMEWORK_IMPORT_S if worker.frameworks.preload_of(self.framework) else 0.0
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""

@@ -188,3 +188,10 @@ def iter_reader(data):
         return chunk
 
     return read_exact
+
+
+def test_torchs_import_is_not_counted_against_the_solutions_import_limit(tmp_path):
+    from graders.session import FRAMEWORK_IMPORT_S, Worker
+
+    assert Worker(tmp_path / "a.py", 512, None, framework="torch")._framework_import_s() == FRAMEWORK_IMPORT_S
+    assert Worker(tmp_path / "a.py", 512, None, framework="numpy")._framework_import_s() == 0.0
