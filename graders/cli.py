@@ -24,10 +24,14 @@ def grade(args, katas):
         raise UsageError("--solution and --json take exactly one kata (and one attempt of it: --torch for the PyTorch one)")
     if args.solution and not args.solution.is_file():
         raise UsageError(f"no solution file at {args.solution}")
+    reporter = Reporter()
+    if not args.katas:
+        for stray in strays(katas, paths):
+            reporter.print(f"{paths.shown(stray)} is not an attempt at a kata (solutions/<kata>.py, or "
+                           "<kata>_torch.py for a kata with a PyTorch version): not graded")
     if not ids:
         print(f"Nothing to grade: solutions/ has no attempts yet. Start one with: {nox_command('start', 'attention')}")
         return 0
-    reporter = Reporter()
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
@@ -47,6 +51,12 @@ def grade(args, katas):
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
                                        paint=reporter.paint))
     return 0 if all(r.status in PASSING for r in results) else 1
+
+
+def strays(katas, paths):
+    """The solutions/*.py files that are no attempt's file (their stem is no attempt's key)."""
+    keys = {a.key for kata in katas.values() for a in attempts_of(kata, paths)}
+    return sorted(p for p in (paths.root / "solutions").glob("*.py") if p.stem not in keys)
 
 
 def attempted(kata, paths):

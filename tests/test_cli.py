@@ -333,3 +333,15 @@ def test_grade_grades_each_attempt_apart_and_list_and_scoreboard_keep_them_apart
     (probe_root / "solutions" / "probe.py").unlink()
     proc = run_graders("grade", root=probe_root)  # no kata: every attempt in solutions/
     assert proc.returncode == 0 and "probe_torch: passed - 5/5" in proc.stdout and "in NumPy" not in proc.stdout
+
+
+def test_grade_names_the_files_in_solutions_that_are_no_attempt(probe_root):
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+    (probe_root / "solutions" / "probe_torch.py").write_text("import torch\n")   # probe has no PyTorch version
+    (probe_root / "solutions" / "helpers.py").write_text("")
+    proc = run_graders("grade", root=probe_root)
+    assert proc.returncode == 0 and "probe: passed - 5/5" in proc.stdout
+    for name in ("helpers", "probe_torch"):
+        assert f"solutions/{name}.py is not an attempt at a kata" in proc.stdout
+    assert not (probe_root / ".results" / "probe_torch.json").exists()
