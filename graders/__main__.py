@@ -96,6 +96,7 @@ def _run(argv):
     p.add_argument("--seed", type=int, help="for the random draw")
     p.add_argument("--minutes", type=float, help="the time allowed (default: the kata's minutes)")
     p.add_argument("--pick", action="store_true", help="print the kata the interview would be on, and stop")
+    p.add_argument("--torch", action="store_true", help="in PyTorch (the kata's PyTorch attempt)")
 
     commands.add_parser("progress", help="your best time per kata against its target, and the trend")
 
