@@ -18,7 +18,7 @@ import textwrap
 import time
 
 from graders.cli import clock, due_words, load_progress, recording, start
-from graders.drill import DUE, FAILED, NEVER, pick, standing
+from graders.drill import DUE, FAILED, NEVER, pick_attempt, standing
 from graders.repo import Paths, attempts_of, check_kata_ids, chosen_attempt, nox_command, ready_katas
 from graders.report import Reporter, fill
 
@@ -81,15 +81,16 @@ def reveal(args, katas):
 def drill(args, katas):
     """Start the kata that spaced repetition picks, fresh."""
     paths = Paths(args.root)
-    ready = [katas[k] for k in ready_katas(katas, paths)]
     store = load_progress(paths, Reporter())
+    attempts = [a for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)
+                if a.default or a.key in store.katas]   # a second framework once the learner has started it
     now = time.time()
-    kata = pick(store, ready, now)
-    if kata is None:
+    attempt = pick_attempt(store, attempts, now)
+    if attempt is None:
         print("No kata is ready yet.")
         return 1
-    print(f"Drill: {kata.id} ({'*' * kata.stars}) - {reason(store.katas.get(kata.id), now)}\n")
-    args.kata, args.fresh, args.force = kata.id, True, False
+    print(f"Drill: {attempt.label} ({'*' * attempt.kata.stars}) - {reason(store.katas.get(attempt.key), now)}\n")
+    args.kata, args.fresh, args.force, args.torch = attempt.kata.id, True, False, attempt.framework == "torch"
     return start(args, katas)
 
 
