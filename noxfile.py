@@ -177,34 +177,50 @@ def shown(path):
     return shlex.quote(str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path))
 
 
-def manifest_frameworks():
-    """{kata id: framework} from kata.yaml (nox itself has no YAML parser)."""
-    frameworks, current = {}, None
-    for line in (ROOT / "kata.yaml").read_text().splitlines():
+def manifest_frameworks(root=ROOT):
+    """{kata id: [its frameworks, the default first]} from kata.yaml's `frameworks:` mappings (nox
+    itself has no YAML parser): the keys one level below `frameworks:`."""
+    frameworks, current, block, child = {}, None, None, None
+    for line in (root / "kata.yaml").read_text().splitlines():
+        indent = len(line) - len(line.lstrip())
         if match := re.match(r"\s*- id:\s*(\S+)", line):
-            current = match[1]
-            frameworks[current] = ""
-        elif (match := re.match(r"\s*framework:\s*(\S+)\s*$", line)) and current:
-            frameworks[current] = match[1]
+            current, block = match[1], None
+            frameworks[current] = []
+        elif re.match(r"\s*frameworks:\s*$", line) and current:
+            block, child = indent, None
+        elif block is not None and line.strip() and not line.lstrip().startswith("#"):
+            if indent <= block:
+                block = None
+            elif (match := re.match(r"\s*([a-z]+):", line)) and indent == (child := child or indent):
+                frameworks[current].append(match[1])
     return frameworks
 
 
-def torch_katas():
-    """Ids of the katas whose manifest entry says `framework: torch`."""
-    return {kata for kata, framework in manifest_frameworks().items() if framework == "torch"}
+def needs_torch(posargs, root=ROOT):
+    """Whether a command on the katas named in `posargs` (none: every attempt in solutions/) touches a
+    PyTorch attempt: `--torch`, a kata whose first framework is PyTorch, or a solutions/<kata>_torch.py
+    (grading a kata grades every attempt of it). A NumPy attempt never installs PyTorch."""
+    frameworks = manifest_frameworks(root)
+    if "--torch" in posargs:
+        return True
+    named = [arg for arg in posargs if arg in frameworks]
+    stems = named or [p.stem for p in (root / "solutions").glob("*.py")]
+    return any(frameworks.get(stem, [None])[0] == "torch"
+               or (stem.endswith("_torch") and "torch" in frameworks.get(stem[:-len("_torch")], []))
+               or (stem in named and (root / "solutions" / f"{stem}_torch.py").is_file())
+               for stem in stems)
 
 
 @nox.session(venv_backend="none")
 def grade(session):
     """Grade your solutions: nox -s grade -- attention softmax (no kata: every attempt)."""
-    katas = [a for a in session.posargs if not a.startswith("-")] or [p.stem for p in (ROOT / "solutions").glob("*.py")]
-    graders(session, "grade", *session.posargs, torch=bool(torch_katas() & set(katas)))
+    graders(session, "grade", *session.posargs, torch=needs_torch(session.posargs))
 
 
 @nox.session(venv_backend="none")
 def start(session):
-    """Start a kata: nox -s start -- attention [--fresh]."""
-    graders(session, "start", *session.posargs)
+    """Start a kata: nox -s start -- attention [--torch] [--fresh]."""
+    graders(session, "start", *session.posargs, torch=needs_torch(session.posargs))
 
 
 @nox.session(name="list", venv_backend="none")
@@ -216,7 +232,7 @@ def list_katas(session):
 @nox.session(venv_backend="none")
 def watch(session):
     """Re-grade your solution on every save: nox -s watch -- attention (Ctrl-C to stop)."""
-    graders(session, "watch", *session.posargs, torch=bool(torch_katas() & set(session.posargs)))
+    graders(session, "watch", *session.posargs, torch=needs_torch(session.posargs))
 
 
 @nox.session(venv_backend="none")
@@ -241,7 +257,7 @@ def drill(session):
 def interview(session):
     """A mock round: nox -s interview [-- KATA]: countdown, grade, then the follow-up questions."""
     kata = interview_kata(session)  # drawn first, so that PyTorch is installed (if it needs it) before the countdown
-    graders(session, "interview", kata, *(arg for arg in session.posargs if arg != kata), torch=kata in torch_katas())
+    graders(session, "interview", kata, *(arg for arg in session.posargs if arg != kata), torch=needs_torch([kata, *session.posargs]))
 
 
 def interview_kata(session):
@@ -269,7 +285,7 @@ def prompt(session):
 def review(session):
     """An interviewer's rubric review (advisory): nox -s review -- attention. Set KATA_REVIEWER to an LLM
     command (stdin -> stdout), e.g. `llm -m gpt-4o-mini`; without one, it prints the request to paste."""
-    graders(session, "review", *session.posargs, torch=bool(torch_katas() & set(session.posargs)))
+    graders(session, "review", *session.posargs, torch=needs_torch(session.posargs))
 
 
 @nox.session(venv_backend="none")

@@ -61,6 +61,7 @@ def _run(argv):
     p.add_argument("--json", type=Path, metavar="OUT", help="write the result as JSON (one kata only)")
     p.add_argument("--results-dir", type=Path, metavar="DIR", help="also write DIR/KATA.json for each kata")
     add_fresh_inputs(p)
+    p.add_argument("--torch", action="store_true", help="only the PyTorch attempt (solutions/KATA_torch.py)")
 
     p.add_argument("--sandbox", choices=MODES, default="auto",
                    help="run the solution in the OS sandbox (bubblewrap): auto = when this machine can, "
@@ -70,6 +71,8 @@ def _run(argv):
     p.add_argument("kata")
     p.add_argument("--fresh", action="store_true",
                    help="start again from the starter: the current attempt is archived in solutions/.history/")
+    p.add_argument("--torch", action="store_true",
+                   help="the PyTorch attempt: solutions/KATA_torch.py from the kata's PyTorch starter")
     p.add_argument("--force", action="store_true", help=argparse.SUPPRESS)  # the old name of --fresh
 
     commands.add_parser("list", help="the katas, with the status of your attempts")
@@ -88,17 +91,21 @@ def _run(argv):
 
     p = commands.add_parser("prompt", help="a kata's problem statement (its prompt.md), rendered for the terminal")
     p.add_argument("kata")
+    p.add_argument("--torch", action="store_true", help="the PyTorch version's (prompt_torch.md)")
 
     p = commands.add_parser("watch", help="re-grade your solution on every save, until Ctrl-C")
     p.add_argument("kata")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
     p.add_argument("--sandbox", choices=MODES, default="auto")
 
     p = commands.add_parser("hint", help="one more hint for a kata (each one is recorded)")
     p.add_argument("kata")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
 
     p = commands.add_parser("reveal", help="the reference solution: after a full pass, or with --give-up")
     p.add_argument("kata")
     p.add_argument("--give-up", action="store_true", help="see it without a pass (recorded as a give-up)")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
 
     p = commands.add_parser("drill", help="start the next kata that spaced repetition picks, from scratch")
 
@@ -107,6 +114,7 @@ def _run(argv):
     p.add_argument("--seed", type=int, help="for the random draw")
     p.add_argument("--minutes", type=float, help="the time allowed (default: the kata's minutes)")
     p.add_argument("--pick", action="store_true", help="print the kata the interview would be on, and stop")
+    p.add_argument("--torch", action="store_true", help="in PyTorch (the kata's PyTorch attempt)")
 
     commands.add_parser("progress", help="your best time per kata against its target, and the trend")
 
@@ -114,6 +122,7 @@ def _run(argv):
                                            "the command in KATA_REVIEWER, or a request to paste into a chat")
     p.add_argument("kata")
     p.add_argument("--print-request", action="store_true", help="print the request and stop")
+    p.add_argument("--torch", action="store_true", help="the PyTorch attempt (solutions/KATA_torch.py)")
     p.add_argument("--solution", type=Path, help="review this file instead of solutions/KATA.py")
     p.add_argument("--markdown", type=Path, metavar="OUT", help="also append the review as markdown to OUT")
 

@@ -1,6 +1,6 @@
 """How fast grading is, as ratios measured in one run (not timed assertions):
 
-- per kata, the warm grade of the reference: isolated (a worker process in the OS sandbox, the
+- per attempt (a kata's PyTorch key is a row of its own: softmax_torch), the warm grade of the reference: isolated (a worker process in the OS sandbox, the
   real thing, pre-spawned as in a run over several katas) vs the same worker unsandboxed (what the
   sandbox costs) vs bare (the same hidden tests calling the solution directly, no isolation);
 - with --commands, per kata, whole commands from a cold start: `python -m graders grade` vs
@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 
-from graders.grade import grade
-from graders.repo import check_kata_ids, ready_katas
+from graders.grade import grade, seam_framework
+from graders.repo import attempts_of, check_kata_ids, ready_katas
 from graders.sandbox import detect
 from graders.session import InProcess, Spawner
 
@@ -63,17 +63,19 @@ def _bench(args, katas, paths, ids, nox, spawners):
           "bare = no isolation; sandbox = what the sandbox adds to a grade")
     header = f"{'kata':<18}{'isolated':>10}{'bare':>10}{'overhead':>10}{'sandbox':>10}"
     print(header + (f"{'cmd: python':>13}{'cmd: nox':>10}{'nox adds':>10}" if args.commands else ""))
-    for kata_id in ids:
-        kata, reference = katas[kata_id], paths.reference(kata_id)
-        runs = {name: (lambda spawner=spawner: check_passed(grade(kata, paths, reference, spawner=spawner)))
+    for attempt in [a for kata_id in ids for a in attempts_of(katas[kata_id], paths)]:
+        kata, reference, framework, kata_id = attempt.kata, attempt.reference_path, attempt.framework, attempt.key
+        runs = {name: (lambda spawner=spawner: check_passed(grade(kata, paths, reference, spawner=spawner,
+                                                                  framework=framework)))
                 for name, spawner in spawners.items()}
-        runs["bare"] = lambda: check_passed(grade(kata, paths, reference, backend=InProcess(reference)))
+        runs["bare"] = lambda: check_passed(grade(kata, paths, reference, framework=framework,
+                                                  backend=InProcess(reference, seam_framework(attempt))))
         times = median_seconds_of(runs, args.repeat)
         t_bare = times["bare"]
         t_iso = times.get("sandboxed", times["unsandboxed"])
         cost = f"{(t_iso - times['unsandboxed']) * 1000:>+8.0f}ms" if "sandboxed" in times else f"{'none':>10}"
         line = f"{kata_id:<18}{t_iso:>9.3f}s{t_bare:>9.3f}s{t_iso / t_bare - 1:>+10.0%}{cost}"
-        grade_args = [kata_id, "--solution", str(reference)]
+        grade_args = [kata.id, "--solution", str(reference), *(["--torch"] if not attempt.default else [])]
         command = ["-m", "graders", "--root", str(paths.root), "grade", *grade_args]
         if args.commands:
             t_cmd = median_seconds(lambda: _run([sys.executable, *command]), args.repeat)

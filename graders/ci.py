@@ -199,10 +199,11 @@ def review(results, summary, runner="nox"):
         with open(summary, "a", encoding="utf-8") as f:
             f.write("\n## Interviewer review (advisory: it never changes pass or fail)\n\n"
                     + ("" if passed else "No kata passed in this run: nothing to review.\n"))
-    for kata in passed:
+    for key in passed:
         markdown = ["--markdown", str(summary)] if summary else []
-        command = (["nox", "-s", "review", "--", kata, *markdown] if runner == "nox"
-                   else [sys.executable, "-m", "graders", "review", kata, *markdown])
+        kata = [key[:-len("_torch")], "--torch"] if key.endswith("_torch") else [key]  # an attempt's key
+        command = (["nox", "-s", "review", "--", *kata, *markdown] if runner == "nox"
+                   else [sys.executable, "-m", "graders", "review", *kata, *markdown])
         subprocess.run(command)
     return 0
 

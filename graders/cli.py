@@ -6,7 +6,8 @@ from contextlib import contextmanager
 
 from graders.grade import GraderError, grade as grade_kata, grader_failure, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
-from graders.repo import Paths, UsageError, check_kata_ids, nox_command, ready_katas
+from graders.repo import (FRAMEWORK_LABELS, Paths, UsageError, attempt_of, attempts_of, check_kata_ids, nox_command,
+                          ready_katas)
 from graders.report import LABELS, Reporter, cut, fill, terminal_width
 from graders.sandbox import detect
 from graders.session import Spawner
@@ -16,16 +17,21 @@ PASSING = ("passed", "not_attempted")  # statuses that exit 0: an untouched star
 
 def grade(args, katas):
     paths = Paths(args.root)
-    ids = args.katas or [k for k in ready_katas(katas, paths) if paths.solution(k).is_file()]
+    ids = args.katas or [k for k in ready_katas(katas, paths) if attempted(katas[k], paths)]
     check_kata_ids(ids, katas, paths)
-    if (args.solution or args.json) and len(ids) != 1:
-        raise UsageError("--solution and --json take exactly one kata")
+    attempts = [a for k in ids for a in attempts_to_grade(katas[k], paths, args)]
+    if (args.solution or args.json) and len(attempts) != 1:
+        raise UsageError("--solution and --json take exactly one kata (and one attempt of it: --torch for the PyTorch one)")
     if args.solution and not args.solution.is_file():
         raise UsageError(f"no solution file at {args.solution}")
+    reporter = Reporter()
+    if not args.katas:
+        for stray in strays(katas, paths):
+            reporter.print(f"{paths.shown(stray)} is not an attempt at a kata (solutions/<kata>.py, or "
+                           "<kata>_torch.py for a kata with a PyTorch version): not graded")
     if not ids:
         print(f"Nothing to grade: solutions/ has no attempts yet. Start one with: {nox_command('start', 'attention')}")
         return 0
-    reporter = Reporter()
     sandbox = detect(args.sandbox)
     if not sandbox.enabled:
         reporter.print(sandbox.note())
@@ -35,15 +41,15 @@ def grade(args, katas):
                        f"(replay: --fresh-inputs={fresh_seed})")
     record = args.solution is None  # --solution: not the learner's attempt
     results = []
-    spawner = Spawner(sandbox, warm=len(ids) > 1)  # the next kata's worker warms up during this one
+    spawner = Spawner(sandbox, warm=len(attempts) > 1)  # the next attempt's worker warms up during this one
     try:
-        for kata_id in ids:
-            results.append(_grade_one(args, katas[kata_id], paths, reporter, spawner, record, fresh_seed))
+        for attempt in attempts:
+            results.append(_grade_one(args, attempt, reporter, spawner, record, fresh_seed))
     finally:
         spawner.close()
     if record and len(results) == 1 and results[0].status == "passed":
-        reporter.print(next_steps(katas[ids[0]], load_progress(paths, reporter), katas, paths,
-                                  getattr(args, "interview_s", None)))
+        reporter.print(next_steps(attempts[0].kata, load_progress(paths, reporter), katas, paths,
+                                  getattr(args, "interview_s", None), key=attempts[0].key))
     if len(results) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
@@ -51,22 +57,45 @@ def grade(args, katas):
     return 0 if all(r.status in PASSING for r in results) else 1
 
 
-def _grade_one(args, kata, paths, reporter, spawner, record, fresh_seed=None):
-    """Grade one kata with its report streamed; record it (`record`: in the progress, and as the last
-    result); write its JSON where asked."""
-    solution = args.solution or paths.solution(kata.id)
-    reporter.kata_header(kata, paths.shown(solution))
+def strays(katas, paths):
+    """The solutions/*.py files that are no attempt's file (their stem is no attempt's key)."""
+    keys = {a.key for kata in katas.values() for a in attempts_of(kata, paths)}
+    return sorted(p for p in (paths.root / "solutions").glob("*.py") if p.stem not in keys)
+
+
+def attempted(kata, paths):
+    """Whether solutions/ holds an attempt at `kata`, in any of its frameworks."""
+    return any(a.solution_path.is_file() for a in attempts_of(kata, paths))
+
+
+def attempts_to_grade(kata, paths, args):
+    """The attempts `grade KATA` grades: with --torch the PyTorch one; with --solution or --json (one
+    file) the first framework's; else every one whose file exists (the first framework's when none
+    does, to say how to start)."""
+    if getattr(args, "torch", False) or args.solution or args.json:
+        return [attempt_of(kata, "torch" if getattr(args, "torch", False) else None, paths)]
+    existing = [a for a in attempts_of(kata, paths) if a.solution_path.is_file()]
+    return existing or [attempt_of(kata, None, paths)]
+
+
+def _grade_one(args, attempt, reporter, spawner, record, fresh_seed=None):
+    """Grade one attempt with its report streamed; record it under its key (`record`: in the progress,
+    and as the last result); write its JSON where asked."""
+    kata, paths = attempt.kata, attempt.paths
+    solution = args.solution or attempt.solution_path
+    several = len(attempts_of(kata, paths)) > 1
+    reporter.kata_header(kata, paths.shown(solution), FRAMEWORK_LABELS[attempt.framework] if several else "")
     try:
         result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner,
-                            fresh_seed=fresh_seed)
+                            framework=attempt.framework, fresh_seed=fresh_seed)
     except GraderError as e:  # this kata could not be graded: say so in its result, and go on to the next
-        result = grader_failure(kata, e, spawner.sandbox)
+        result = grader_failure(kata, e, spawner.sandbox, attempt.key)
     reporter.summary(result)
     if record:
         with recording(paths, reporter) as store:
-            store.graded(kata.id, result, time.time(), kata.minutes)
-        _write(result, paths.last_result(kata.id), reporter, f"for `{nox_command('scoreboard')}`")
-    for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{kata.id}.json")):
+            store.graded(attempt.key, result, time.time(), kata.minutes)
+        _write(result, paths.last_result(attempt.key), reporter, f"for `{nox_command('scoreboard')}`")
+    for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{attempt.key}.json")):
         _write(result, target, reporter)
     return result
 
@@ -101,11 +130,11 @@ def recording(paths, reporter):
         reporter.print(f"(your progress was not recorded: {e})")
 
 
-def next_steps(kata, store, katas, paths, interview_s=None):
+def next_steps(kata, store, katas, paths, interview_s=None, key=None):
     """After a full pass: the time against the kata's minutes (a mock interview's: against its own time),
     and the next kata due (not inside a mock interview, whose follow-ups come next); wrapped to the
     terminal's width."""
-    record = store.kata(kata.id)
+    record = store.kata(key or kata.id)
     solve = record.solves[-1] if record.solves and record.latest() and record.solves[-1]["at"] == record.latest()["at"] else None
     lines = []
     if solve:
@@ -116,7 +145,7 @@ def next_steps(kata, store, katas, paths, interview_s=None):
         lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} {allowed[1]} "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
-        fresh = nox_command("start", kata.id, "--fresh")
+        fresh = nox_command("start", kata.id, *(["--torch"] if key and key != kata.id else []), "--fresh")
         lines.append(f"Passed. (No clock was running: `{fresh}` times a from-scratch attempt.)")
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
     if due and interview_s is None:
@@ -128,8 +157,10 @@ def next_steps(kata, store, katas, paths, interview_s=None):
 def start(args, katas):
     paths = Paths(args.root)
     check_kata_ids([args.kata], katas, paths)
-    starter, target = paths.kata_dir(args.kata) / "starter.py", paths.solution(args.kata)
-    prompt = paths.kata_dir(args.kata) / "prompt.md"
+    attempt = attempt_of(katas[args.kata], "torch" if getattr(args, "torch", False) else None, paths)
+    starter, target = attempt.starter_path, attempt.solution_path
+    again = [args.kata, *(["--torch"] if getattr(args, "torch", False) else [])]
+    prompt = attempt.prompt_path
     fresh = args.fresh or args.force
     kata = katas[args.kata]
     if target.exists() and not fresh:
@@ -137,20 +168,21 @@ def start(args, katas):
               f"The problem:  {prompt.relative_to(paths.root)}\n"
               f"Grade it:     {nox_command('grade', args.kata)}\n"
               f"To rewrite it from scratch (your attempt is archived first): "
-              f"{nox_command('start', args.kata, '--fresh')}")
+              f"{nox_command('start', *again, '--fresh')}")
         return 0
     if target.exists():
-        archived = paths.history(args.kata, time.strftime("%Y%m%d-%H%M%S"))
+        archived = paths.history(attempt.key, time.strftime("%Y%m%d-%H%M%S"))
         archived.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, archived)
         print(f"Archived your previous attempt as {archived.relative_to(paths.root)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(starter, target)
     with recording(paths, Reporter()) as store:
-        store.started(args.kata, time.time(), restart=True)
+        store.started(attempt.key, time.time(), restart=True)
     allowed = getattr(args, "minutes", None)  # a mock interview's own time (`interview --minutes`)
     limit = f"{clock(allowed * 60)} in this mock interview" if allowed else f"{kata.minutes} minutes in an interview"
-    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}. The clock is running: {limit}.\n"
+    framework = f", in {FRAMEWORK_LABELS[attempt.framework]}" if len(attempts_of(kata, paths)) > 1 else ""
+    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}{framework}. The clock is running: {limit}.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"
           f"Grade it:     {nox_command('grade', args.kata)}      (stuck? {nox_command('hint', args.kata)})")
     return 0
@@ -171,11 +203,13 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
                          where))
             statuses.append(None)
             continue
-        record = store.katas.get(kata.id)
-        latest, status = latest_words(paths, kata.id, record)
-        rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", latest, best_words(record),
-                     best_time_words(record, kata), due_words(record.due, now) if record and record.due else "", where))
-        statuses.append(status)
+        for attempt in attempts_of(kata, paths):  # a row per framework: passed in NumPy is not passed in PyTorch
+            record = store.katas.get(attempt.key)
+            latest, status = latest_words(paths, attempt.key, record)
+            rows.append((attempt.label, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", latest,
+                         best_words(record), best_time_words(record, kata),
+                         due_words(record.due, now) if record and record.due else "", where))
+            statuses.append(status)
 
     def paint_latest(row, column, text):
         return reporter.paint(text, statuses[row]) if column == 4 and statuses[row] in LABELS else text
@@ -191,10 +225,10 @@ LIST_LEGEND = ("asked: how often interviews ask it (* to *****); latest: your la
                "due: when to drill it again (the drill session).")
 
 
-def latest_words(paths, kata_id, record):
+def latest_words(paths, key, record):
     """(the latest column's words, the status they show or None): "in progress" from a start until the
     attempt's first grade; the grade after it."""
-    solution = paths.solution(kata_id)
+    solution = paths.solution(key)  # key: an attempt's (softmax, softmax_torch)
     if not solution.is_file():
         return "not started", None
     latest = record.latest() if record else None

@@ -27,9 +27,20 @@ def standing(record, now):
 
 def pick(store, katas, now):
     """The next kata (a manifest Kata) of `katas` (manifest order), or None if there is none."""
-    def key(item):
-        order, kata = item
-        rank, overdue = standing(store.katas.get(kata.id), now)
-        return rank, kata.stars if rank != NOT_DUE else 0, overdue, -order
+    return _most_pressing(store, [(kata.id, kata, kata) for kata in katas], now)
 
-    return max(enumerate(katas), key=key, default=(None, None))[1]
+
+def pick_attempt(store, attempts, now):
+    """The next attempt (graders.repo.Attempt) of `attempts`, by its own record: a kata passed in NumPy
+    is not passed in PyTorch. None if there is none."""
+    return _most_pressing(store, [(a.key, a.kata, a) for a in attempts], now)
+
+
+def _most_pressing(store, candidates, now):
+    """Of (progress key, Kata, what to return) triples in manifest order: the one to practise next."""
+    def rank(item):
+        order, (key, kata, _) = item
+        standing_rank, overdue = standing(store.katas.get(key), now)
+        return standing_rank, kata.stars if standing_rank != NOT_DUE else 0, overdue, -order
+
+    return max(enumerate(candidates), key=rank, default=(None, (None, None, None)))[1][2]

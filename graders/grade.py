@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from graders.repo import nox_command
+from graders.repo import FRAMEWORK_LABELS, Attempt, nox_command
 from graders.report import printable
 from graders.session import Worker
 from graders.static_check import check_source
@@ -53,29 +53,32 @@ def kata_status(tests):
     return next((s for s in SEVERITY if s in statuses), "failed")
 
 
-def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None, fresh_seed=None):
-    """Grade `solution_path` (default: solutions/<kata>.py) against the hidden tests of `kata`.
-    The solution runs in a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
+def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None, framework=None,
+          fresh_seed=None):
+    """Grade `solution_path` (default: the attempt's file, solutions/<key>.py) as an attempt in
+    `framework` (default: the kata's first) against the hidden tests of `kata`. The solution runs in
+    a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
     `backend=InProcess(...)` for its unisolated baseline instead. `fresh_seed`: also run each seeded
     test on inputs drawn from it (graders/plugin.py)."""
-    solution_path = Path(solution_path or paths.solution(kata.id))
+    attempt = Attempt(kata, framework or kata.framework, paths)
+    solution_path = Path(solution_path or attempt.solution_path)
     sandbox = spawner.sandbox if backend is None else None
     started = time.perf_counter()
 
     def finish(status, tests=(), message="", printed=("", 0)):
         tests = list(tests)
         text, size = printed
-        return KataResult(kata.id, status, sum(t.status == "passed" for t in tests), len(tests),
+        return KataResult(attempt.key, status, sum(t.status == "passed" for t in tests), len(tests),
                           round(time.perf_counter() - started, 3), tests, printable(message),
                           bool(sandbox and sandbox.enabled), sandbox.note() if sandbox else "in-process (benchmark)",
                           printable(text), size)
 
     if not solution_path.is_file():
         return finish("not_attempted",
-                      message=f"no solution at {solution_path} (start one: {nox_command('start', kata.id)})")
+                      message=f"no solution at {solution_path} (start one: {start_command(attempt)})")
     try:
         source = solution_path.read_text(encoding="utf-8")
-        findings = check_source(source, kata.forbidden)
+        findings = check_source(source, attempt.forbidden)
     except UnicodeDecodeError:
         return finish("error", message=f"{solution_path} is not UTF-8 text")
     except OSError as e:
@@ -83,14 +86,15 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     except SyntaxError as e:
         return finish("error", message=syntax_error_message(solution_path, e))
     if findings:
-        return finish("disallowed", message="\n".join(f.describe(solution_path) for f in findings))
+        return finish("disallowed", message="\n".join(describe_finding(f, solution_path, attempt) for f in findings))
 
     if backend is None and spawner is None:
         raise ValueError("grade() needs a spawner (graders.session.Spawner) or a backend")
     guarded = sandbox is not None and not sandbox.enabled  # unsandboxed: the solution could rewrite the judge
     before = judge_fingerprint(paths, kata.id) if guarded else None
     in_solutions = solution_path.resolve().parent.name == SOLUTIONS_FOLDER  # its sibling *.py are shown too
-    backend = backend or Worker(solution_path, kata.memory_mb, spawner, forbidden=kata.forbidden, siblings=in_solutions)
+    backend = backend or Worker(solution_path, kata.memory_mb, spawner, forbidden=attempt.forbidden,
+                                siblings=in_solutions, framework=seam_framework(attempt))
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
 
@@ -107,7 +111,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     if exit_code not in (0, 1) or not plugin.results:
         raise GraderError(f"the hidden tests of {kata.id} did not run (pytest exit code {exit_code}); "
                           "this is a bug in the grader, not in your solution")
-    used = forbidden_uses(backend.reports(), kata.forbidden)
+    used = forbidden_uses(backend.reports(), attempt.forbidden)
     if used:
         return finish("disallowed", plugin.results, "\n".join(f"{solution_path}: {u}" for u in used), printed)
     if plugin.load_problem is not None:
@@ -121,10 +125,10 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     return finish(kata_status(plugin.results), plugin.results, printed=printed)
 
 
-def grader_failure(kata, error, sandbox):
+def grader_failure(kata, error, sandbox, key=None):
     """The result of a kata whose hidden tests did not run (a GraderError): `error` with the reason, so
-    the run still writes its JSON, exits 1 and grades the katas after it."""
-    return KataResult(kata.id, "error", 0, 0, 0.0, message=printable(str(error)), sandbox=sandbox.enabled,
+    the run still writes its JSON, exits 1 and grades the katas after it; `key`: the attempt's."""
+    return KataResult(key or kata.id, "error", 0, 0, 0.0, message=printable(str(error)), sandbox=sandbox.enabled,
                       sandbox_note=sandbox.note())
 
 
@@ -147,6 +151,27 @@ def forbidden_uses(reported, forbidden):
         if sentence not in uses:
             uses.append(sentence)
     return uses
+
+
+def seam_framework(attempt):
+    """The framework the worker's seam converts to and checks (kataworker/frameworks.py): the attempt's,
+    when the kata's hidden tests speak NumPy; None when they speak the solution's own language."""
+    return attempt.framework if attempt.kata.framework == "numpy" else None
+
+
+def start_command(attempt):
+    return nox_command("start", attempt.kata.id, *(["--torch"] if attempt.framework == "torch" and not attempt.default else []))
+
+
+def describe_finding(finding, path, attempt):
+    """A static-check finding as one line; importing another framework of the kata says which file is for it."""
+    other = finding.rule if finding.rule in attempt.kata.frameworks and finding.rule != attempt.framework else None
+    if other is None:
+        return finding.describe(path)
+    other_attempt = Attempt(attempt.kata, other, attempt.paths)
+    return (f"{path}:{finding.line}: `{finding.code}` imports {other}: this is the {FRAMEWORK_LABELS[attempt.framework]} "
+            f"attempt, which uses {attempt.framework} only (the {FRAMEWORK_LABELS[other]} attempt is "
+            f"{attempt.paths.shown(other_attempt.solution_path)})")
 
 
 def syntax_error_message(path, error):

@@ -30,12 +30,24 @@ class Kata:
     difficulty: str
     companies: tuple
     minutes: int
-    framework: str
+    frameworks: dict    # framework -> the dotted names its attempts may not use; the first is the default
     timeout_s: float
     kata_timeout_s: float
     memory_mb: int
-    forbidden: tuple
     follow_ups: tuple   # of FollowUp
+
+    @property
+    def framework(self):
+        """The default framework: the one of solutions/<id>.py."""
+        return next(iter(self.frameworks))
+
+    @property
+    def forbidden(self):
+        """The default framework's forbidden list."""
+        return self.frameworks[self.framework]
+
+    def forbidden_for(self, framework):
+        return self.frameworks[framework]
 
 
 def _positive_int(v):
@@ -59,11 +71,11 @@ SCHEMA = {
     "difficulty": (lambda v: v in DIFFICULTIES, f"one of {', '.join(DIFFICULTIES)}"),
     "companies": (_string_list, "a non-empty list of names"),
     "minutes": (lambda v: _positive_int(v) and v <= 120, "an integer number of minutes from 1 to 120"),
-    "framework": (lambda v: v in FRAMEWORKS, f"one of {', '.join(FRAMEWORKS)}"),
+    "frameworks": (lambda v: isinstance(v, dict) and v, "a mapping from framework to {forbidden: [...]}, the default "
+                   f"first, e.g. {{numpy: {{forbidden: [torch]}}, torch: {{forbidden: [numpy]}}}} ({', '.join(FRAMEWORKS)})"),
     "timeout_s": (_positive_number, "a positive number of seconds"),
     "kata_timeout_s": (_positive_number, "a positive number of seconds"),
     "memory_mb": (lambda v: _positive_int(v) and v >= 256, "an integer number of MiB, at least 256"),
-    "forbidden": (lambda v: _string_list(v, DOTTED_NAME, nonempty=False), "a list of dotted names like 'scipy.special.softmax'"),
     "follow_ups": (lambda v: isinstance(v, list) and v, "a non-empty list of {question: ..., answer: ...}"),
 }
 
@@ -95,6 +107,10 @@ def _validate(entry, where):
         raise ManifestError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
     name = entry.get("id") if isinstance(entry.get("id"), str) else where
     label = f"kata '{name}'" if name != where else where
+    old = [field for field in ("framework", "forbidden") if field in entry]
+    if old:
+        raise ManifestError(f"{label}: field '{old[0]}' is now part of 'frameworks', a mapping from framework to its "
+                            "forbidden list, the default first: frameworks: {numpy: {forbidden: [torch, ...]}}")
     unknown = sorted(set(entry) - set(SCHEMA), key=str)
     if unknown:
         raise ManifestError(f"{label}: unknown field '{unknown[0]}' (fields: {', '.join(SCHEMA)})")
@@ -105,8 +121,33 @@ def _validate(entry, where):
             raise ManifestError(f"{label}: field '{field}' is {entry[field]!r}; expected {meaning}")
     if entry["kata_timeout_s"] < entry["timeout_s"]:
         raise ManifestError(f"{label}: field 'kata_timeout_s' ({entry['kata_timeout_s']}) is below timeout_s ({entry['timeout_s']})")
+    for framework in FRAMEWORKS:
+        if entry["id"].endswith(f"_{framework}"):
+            raise ManifestError(f"{label}: an id may not end in _{framework} (solutions/<id>_{framework}.py is the "
+                                f"{framework} attempt of kata '{entry['id'][:-len(framework) - 1]}')")
     values = {f: tuple(v) if isinstance(v, list) else v for f, v in entry.items()}
-    return Kata(**{**values, "follow_ups": _follow_ups(entry["follow_ups"], label)})
+    return Kata(**{**values, "frameworks": _frameworks(entry["frameworks"], label),
+                   "follow_ups": _follow_ups(entry["follow_ups"], label)})
+
+
+def _frameworks(mapping, label):
+    """The frameworks mapping -> {framework: (forbidden dotted name, ...)}, in manifest order."""
+    frameworks = {}
+    for name, spec in mapping.items():
+        where = f"{label}: field 'frameworks', framework {name!r}"
+        if name not in FRAMEWORKS:
+            raise ManifestError(f"{where} is unknown; expected one of {', '.join(FRAMEWORKS)}")
+        if not (isinstance(spec, dict) and set(spec) == {"forbidden"}):
+            raise ManifestError(f"{where}: expected {{forbidden: [...]}}, got {str(spec)[:60]!r}")
+        forbidden = spec["forbidden"]
+        if not _string_list(forbidden, DOTTED_NAME, nonempty=False):
+            raise ManifestError(f"{where}: 'forbidden' is {forbidden!r}; expected a list of dotted names like "
+                                "'scipy.special.softmax'")
+        if name in forbidden:
+            raise ManifestError(f"{where} forbids '{name}' itself: forbid its calls that trivialise the kata "
+                                f"(e.g. '{name}.something'), not the framework")
+        frameworks[name] = tuple(forbidden)
+    return frameworks
 
 
 def _follow_ups(entries, label):

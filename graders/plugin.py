@@ -23,7 +23,8 @@ import pytest
 
 from graders.report import clipped, printable
 from graders.session import (SolutionCrashed, SolutionMissingName, SolutionNotImplemented,
-                             SolutionOutOfMemory, SolutionProblem, SolutionProxy, SolutionTimeout)
+                             SolutionOutOfMemory, SolutionProblem, SolutionProxy, SolutionTimeout,
+                             SolutionWrongType)
 
 CATEGORIES = (
     "correctness", "numerical-stability", "masking", "shapes", "dtype", "edge-case", "errors",
@@ -87,6 +88,8 @@ def status_of(exc):
         return "error", str(exc)
     if isinstance(exc, SolutionCrashed):
         return "error", str(exc)
+    if isinstance(exc, SolutionWrongType):
+        return "failed", str(exc)
     if isinstance(exc, SolutionProblem):
         where = f"\n{exc.traceback.rstrip()}" if getattr(exc, "traceback", "") else ""
         return "failed", f"the solution raised {exc}{where}"

@@ -18,8 +18,8 @@ import textwrap
 import time
 
 from graders.cli import clock, due_words, load_progress, recording, start
-from graders.drill import DUE, FAILED, NEVER, pick, standing
-from graders.repo import Paths, check_kata_ids, nox_command, ready_katas
+from graders.drill import DUE, FAILED, NEVER, pick_attempt, standing
+from graders.repo import Paths, attempts_of, check_kata_ids, chosen_attempt, nox_command, ready_katas
 from graders.report import Reporter, fill
 
 TREND = 8          # attempts shown in `progress`
@@ -42,8 +42,9 @@ def hint(args, katas):
     if not hints:
         print(f"{args.kata} has no hints yet.")
         return 0
+    key = chosen_attempt(args, katas, paths).key  # the hints are counted per attempt
     with recording(paths, Reporter()) as store:
-        number = store.hinted(args.kata) if store.kata(args.kata).hints < len(hints) else None
+        number = store.hinted(key) if store.kata(key).hints < len(hints) else None
     if number is None:
         print(f"That was the last of {len(hints)} hints for {args.kata}. Still stuck? "
               f"{nox_command('reveal', args.kata, '--give-up')} shows the reference (and counts as a give-up).")
@@ -59,8 +60,9 @@ def reveal(args, katas):
     paths = Paths(args.root)
     check_kata_ids([args.kata], katas, paths)
     reporter = Reporter()
+    attempt = chosen_attempt(args, katas, paths)
     store = load_progress(paths, reporter)
-    record = store.kata(args.kata)
+    record = store.kata(attempt.key)
     if not record.solved() and not args.give_up:
         print(f"The reference of {args.kata} is shown after a full pass, so it cannot spoil the drill.\n"
               f"Grade your attempt ({nox_command('grade', args.kata)}), "
@@ -69,25 +71,26 @@ def reveal(args, katas):
         return 1
     if args.give_up:
         with recording(paths, reporter) as store:
-            counted = store.gave_up(args.kata, time.time())
+            counted = store.gave_up(attempt.key, time.time())
         print(f"{'Recorded a give-up' if counted else 'This attempt was already given up'} on {args.kata}: "
               f"it comes back soon. Rewrite it from scratch later: {nox_command('start', args.kata, '--fresh')}\n")
-    print(paths.reference(args.kata).read_text(encoding="utf-8"))
+    print(attempt.reference_path.read_text(encoding="utf-8"))
     return 0
 
 
 def drill(args, katas):
     """Start the kata that spaced repetition picks, fresh."""
     paths = Paths(args.root)
-    ready = [katas[k] for k in ready_katas(katas, paths)]
     store = load_progress(paths, Reporter())
+    attempts = [a for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)
+                if a.default or a.key in store.katas]   # a second framework once the learner has started it
     now = time.time()
-    kata = pick(store, ready, now)
-    if kata is None:
+    attempt = pick_attempt(store, attempts, now)
+    if attempt is None:
         print("No kata is ready yet.")
         return 1
-    print(f"Drill: {kata.id} ({'*' * kata.stars}) - {reason(store.katas.get(kata.id), now)}\n")
-    args.kata, args.fresh, args.force = kata.id, True, False
+    print(f"Drill: {attempt.label} ({'*' * attempt.kata.stars}) - {reason(store.katas.get(attempt.key), now)}\n")
+    args.kata, args.fresh, args.force, args.torch = attempt.kata.id, True, False, attempt.framework == "torch"
     return start(args, katas)
 
 
@@ -209,19 +212,20 @@ def progress(args, katas):
     paths = Paths(args.root)
     reporter = Reporter()
     store = load_progress(paths, reporter)
-    kata_width = max(len("kata"), *map(len, ready_katas(katas, paths)))
+    labels = [a.label for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)]
+    kata_width = max(len("kata"), *map(len, labels))
     cells = max(9, min(BAR, reporter.width - kata_width - TIME_WIDTH - 3 - 2 - 30))  # 30: room for the trend
     bar_width = cells + 3 + TIME_WIDTH
     trend_room = reporter.width - kata_width - bar_width - 2
     reporter.print(f"{'kata':<{kata_width}} {'best time vs target (|)':<{bar_width}} last attempts, oldest first"
                    [:reporter.width])
-    for kata_id in ready_katas(katas, paths):
-        kata, record = katas[kata_id], store.katas.get(kata_id)
+    for attempt in [a for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)]:
+        kata, record = attempt.kata, store.katas.get(attempt.key)   # a row per framework of a kata
         best, target = (record.best_seconds() if record else None), kata.minutes * 60
         shown = bar(best, target, cells, reporter.paint)
         padding = " " * (bar_width - len(bar(best, target, cells)))
-        reporter.print(f"{kata_id:<{kata_width}} {shown}{padding} {trend(record, target, trend_room, reporter.paint)}"
-                       .rstrip())
+        reporter.print(f"{attempt.label:<{kata_width}} {shown}{padding} "
+                       f"{trend(record, target, trend_room, reporter.paint)}".rstrip())
     reporter.print()
     reporter.print(fill(PROGRESS_LEGEND, reporter.width))
     return 0

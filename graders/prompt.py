@@ -9,7 +9,7 @@ plain words, links as "text (url)". Inline code keeps its backticks, or is colou
 
 import re
 
-from graders.repo import Paths, check_kata_ids, nox_command
+from graders.repo import Paths, chosen_attempt, nox_command
 from graders.report import Reporter
 
 FENCE = re.compile(r"^\s*(```|~~~)")
@@ -26,12 +26,12 @@ STYLE = {"bold": "1", "code": "36", "heading": "1;4"}
 
 def prompt(args, katas):
     paths = Paths(args.root)
-    check_kata_ids([args.kata], katas, paths)
+    attempt = chosen_attempt(args, katas, paths)  # --torch: the PyTorch prompt
     reporter = Reporter()
-    markdown = (paths.kata_dir(args.kata) / "prompt.md").read_text(encoding="utf-8")
+    markdown = attempt.prompt_path.read_text(encoding="utf-8")
     reporter.print(render(markdown, reporter.width, reporter.color))
-    reporter.print("\n" + "\n".join(wrap(f"(katas/{args.kata}/prompt.md; start it: {nox_command('start', args.kata)})",
-                                          reporter.width)))
+    start = nox_command("start", args.kata, *(["--torch"] if not attempt.default else []))
+    reporter.print("\n" + "\n".join(wrap(f"({paths.shown(attempt.prompt_path)}; start it: {start})", reporter.width)))
     return 0
 
 

@@ -12,7 +12,7 @@ import os
 from graders.repo import Paths, ready_katas
 
 BEGIN, END = "<!-- katas:begin -->", "<!-- katas:end -->"
-HEADER = ["| kata | what | asked | level | minutes | framework | hidden tests | where |",
+HEADER = ["| kata | what | asked | level | minutes | frameworks | hidden tests | where |",
           "| --- | --- | --- | --- | --- | --- | --: | --- |"]
 
 
@@ -52,7 +52,7 @@ def kata_table(katas, ready, counts):
     for kata in katas.values():
         tests = counts[kata.id] if kata.id in ready else "coming soon"
         rows.append(f"| [`{kata.id}`](katas/{kata.id}/prompt.md) | {kata.title} | {'★' * kata.stars} | "
-                    f"{kata.difficulty} | {kata.minutes} | {kata.framework} | {tests} | {', '.join(kata.companies)} |")
+                    f"{kata.difficulty} | {kata.minutes} | {', '.join(kata.frameworks)} | {tests} | {', '.join(kata.companies)} |")
     return "\n".join(rows)
 
 

@@ -56,6 +56,92 @@ class Paths:
         return self.root / "solutions" / ".interview" / f"{kata_id}-{stamp}.md"
 
 
+FRAMEWORK_LABELS = {"numpy": "NumPy", "torch": "PyTorch", "python": "Python"}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One framework's attempt at a kata. Its key, the solution file's stem, names it everywhere
+    (progress, .results/<key>.json, scoreboard rows, CI): `softmax` for the kata's first framework,
+    `softmax_torch` for its PyTorch attempt when PyTorch is the second."""
+    kata: object        # the manifest's Kata
+    framework: str      # one of kata.frameworks
+    paths: Paths
+
+    @property
+    def default(self):
+        return self.framework == self.kata.framework
+
+    @property
+    def key(self):
+        return self.kata.id if self.default else f"{self.kata.id}_{self.framework}"
+
+    @property
+    def suffix(self):
+        """"" or "_torch": what the key adds to the kata's id (also the starter's and prompt's suffix)."""
+        return "" if self.default else f"_{self.framework}"
+
+    @property
+    def solution_path(self):
+        return self.paths.solution(self.key)
+
+    @property
+    def starter_path(self):
+        return self.paths.kata_dir(self.kata.id) / f"starter{self.suffix}.py"
+
+    @property
+    def prompt_path(self):
+        """katas/<id>/prompt.md, or prompt_<framework>.md for a second framework."""
+        return self.paths.kata_dir(self.kata.id) / f"prompt{self.suffix}.md"
+
+    @property
+    def reference_path(self):
+        """The answer key's reference: graders/keys/<id>/reference.py, or .../<framework>/reference.py."""
+        return self.paths.key_dir(self.kata.id) / ("" if self.default else self.framework) / "reference.py"
+
+    @property
+    def label(self):
+        """How a row names it: `softmax` alone for a one-framework kata, else `softmax (PyTorch)`."""
+        return self.kata.id if len(self.kata.frameworks) == 1 else f"{self.kata.id} ({FRAMEWORK_LABELS[self.framework]})"
+
+    @property
+    def forbidden(self):
+        return self.kata.forbidden_for(self.framework)
+
+
+def attempts_of(kata, paths):
+    """The attempts a learner can make at `kata`: its first framework, and each other framework of
+    its manifest entry whose starter (katas/<id>/starter_<framework>.py) exists."""
+    attempts = [Attempt(kata, framework, paths) for framework in kata.frameworks]
+    return [a for a in attempts if a.default or a.starter_path.is_file()]
+
+
+def attempt_of(kata, framework, paths):
+    """The attempt at `kata` in `framework` (None: the first); UsageError when the kata has none in it."""
+    for attempt in attempts_of(kata, paths):
+        if framework in (None, attempt.framework):
+            return attempt
+    frameworks = ", ".join(FRAMEWORK_LABELS[a.framework] for a in attempts_of(kata, paths))
+    raise UsageError(f"kata '{kata.id}' has no {FRAMEWORK_LABELS.get(framework, framework)} version yet "
+                     f"(it is done in {frameworks})")
+
+
+def chosen_attempt(args, katas, paths):
+    """The attempt a one-kata command is about: `args.kata`, in PyTorch with --torch."""
+    check_kata_ids([args.kata], katas, paths)
+    return attempt_of(katas[args.kata], "torch" if getattr(args, "torch", False) else None, paths)
+
+
+def attempt_by_key(key, katas, paths):
+    """The attempt whose key (a solution file's stem) is `key`, or None: `softmax`, `softmax_torch`."""
+    for kata in katas.values():
+        if key == kata.id or key.startswith(kata.id + "_"):
+            found = [a for a in attempts_of(kata, paths) if a.key == key]
+            if found:
+                return found[0]
+    return None
+
+
 def ready_katas(katas, paths):
     """Ids of the katas whose hidden tests exist, in manifest order."""
     return [k for k in katas if (paths.kata_dir(k) / "starter.py").is_file()]

@@ -244,14 +244,14 @@ def _cell(text):
 def review(args, katas):
     """The `review` command: -> 0 with a verdict (or a printed request), 1 when no verdict could be had."""
     from graders.grade import grade
-    from graders.repo import Paths, check_kata_ids, nox_command
+    from graders.repo import Paths, chosen_attempt, nox_command
     from graders.sandbox import detect
     from graders.session import Spawner
 
     paths = Paths(args.root)
-    check_kata_ids([args.kata], katas, paths)
-    kata = katas[args.kata]
-    solution = Path(args.solution or paths.solution(kata.id))
+    attempt = chosen_attempt(args, katas, paths)
+    kata = attempt.kata
+    solution = Path(args.solution or attempt.solution_path)
     shown = paths.shown(solution)
     if not solution.is_file():
         print(f"{shown} does not exist" + ("" if args.solution else f": start the kata first ({nox_command('start', kata.id)})"))
@@ -262,22 +262,22 @@ def review(args, katas):
     except (ReviewError, OSError, UnicodeDecodeError) as e:
         print(f"error: {e}")
         return 1
-    if source.strip() == (paths.kata_dir(kata.id) / "starter.py").read_text(encoding="utf-8").strip():
+    if source.strip() == attempt.starter_path.read_text(encoding="utf-8").strip():
         print(f"{shown} is still the starter: write your solution first (the problem: "
               f"{paths.shown(paths.kata_dir(kata.id) / 'prompt.md')}), then {nox_command('review', kata.id)}")
         return 1
-    result = _last_result(paths, kata, solution)
+    result = _last_result(attempt, solution)
     if result is None:
         spawner = Spawner(detect("auto"), warm=False)
         try:
-            result = grade(kata, paths, solution, spawner=spawner).to_json()
+            result = grade(kata, paths, solution, spawner=spawner, framework=attempt.framework).to_json()
         finally:
             spawner.close()
     if result["status"] == "not_attempted":
         print(f"{shown} has no function written yet (each still raises NotImplementedError): write your "
               f"solution first, then {nox_command('review', kata.id)}")
         return 1
-    request = build_request(kata, rubric, (paths.kata_dir(kata.id) / "prompt.md").read_text(encoding="utf-8"),
+    request = build_request(kata, rubric, attempt.prompt_path.read_text(encoding="utf-8"),
                             source, result, latest_answers(paths, kata.id))
     command = os.environ.get("KATA_REVIEWER", "").strip()
     if args.print_request or not command:
@@ -304,16 +304,16 @@ def review(args, katas):
     return 0
 
 
-def _last_result(paths, kata, solution):
-    """The last recorded grade of `solution` (validated), if it is the learner's file, unchanged since."""
+def _last_result(attempt, solution):
+    """The last recorded grade of `solution` (validated), if it is the attempt's file, unchanged since."""
     from graders.scoreboard import Invalid, read_json, validate_result
 
-    record = paths.last_result(kata.id)
+    record = attempt.paths.last_result(attempt.key)
     try:
-        if Path(solution).resolve() != paths.solution(kata.id).resolve() or record.stat().st_mtime < Path(solution).stat().st_mtime:
+        if Path(solution).resolve() != attempt.solution_path.resolve() or record.stat().st_mtime < Path(solution).stat().st_mtime:
             return None
         data = read_json(record)
-        validate_result(data, kata)
+        validate_result(data, attempt.kata, key=attempt.key)
         return data
     except (OSError, Invalid):
         return None

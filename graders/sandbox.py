@@ -1,10 +1,10 @@
 """The OS sandbox around a worker (Linux: bubblewrap), and the honest fallback where there is none.
 
     sandbox = detect("auto")                  # "auto" | "require" (raise if none) | "off"
-    argv = sandbox.wrap(python_argv, view_dir, worker_package, hidden=hidden_paths(kata.forbidden))
+    argv = sandbox.wrap(python_argv, view_dir, worker_package, hidden=hidden_paths(attempt.forbidden, needed))
 
 Inside: new user, PID, mount, IPC, network, UTS and cgroup namespaces; uid 65534; its own empty
-session keyring; the interpreter and its packages read-only, each package the kata forbids replaced
+session keyring; the interpreter and its packages read-only, each package the attempt forbids replaced
 by an empty directory; the worker's standalone package at /kata/worker; at /kata/solution, read-only,
 a private copy of the solution file (and of its sibling *.py files when it is in solutions/); a
 private 64 MiB /tmp; no network, no /proc of the host, no repository. Killing bwrap kills the
@@ -157,16 +157,20 @@ def _python_dirs():
 
 
 @functools.lru_cache(maxsize=64)
-def hidden_paths(forbidden):
+def hidden_paths(forbidden, needed=()):
     """The files and package directories that hold the modules a kata forbids (a tuple of rules
     such as "torch", "scipy.special"), on the interpreter's own path and in the other Pythons' package
     folders under /usr: the sandbox shows them empty. A rule naming an attribute
-    ("scipy.special.softmax") hides nothing here: the worker's guard handles it. Files only, nothing imported."""
+    ("scipy.special.softmax") hides nothing here: the worker's guard handles it. Nor does a rule naming a
+    package the worker itself imports (`needed`, e.g. numpy, or one of its modules): the guard and the
+    static check keep the solution from using it. Files only, nothing imported."""
     roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
     roots |= {os.path.join(lib, name, packages) for lib in OTHER_PYTHONS for name in _listdir(lib)
               if name.startswith("python3") for packages in ("dist-packages", "site-packages")}
     found = set()
     for rule in forbidden:
+        if any(rule == package or rule.startswith(package + ".") for package in needed):
+            continue
         for root in roots:
             found.update(_module_files(Path(root), rule.split(".")))
     return tuple(sorted(found))

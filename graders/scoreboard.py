@@ -162,11 +162,19 @@ def test_function(name):
     return name.partition("[")[0] if name.endswith("]") else name
 
 
-def validate_result(data, kata, known_tests=None):
-    """A parsed result for `kata` (a manifest Kata) -> Row; `known_tests`, when given, the names of
-    the kata's hidden test functions that the result's tests must be cases of. Raises Invalid."""
+def attempt_keys(katas):
+    """{attempt key: its Kata}, in manifest order: `softmax` (the first framework), `softmax_torch`."""
+    return {kata.id + ("" if framework == kata.framework else f"_{framework}"): kata
+            for kata in katas.values() for framework in kata.frameworks}
+
+
+def validate_result(data, kata, known_tests=None, key=None):
+    """A parsed result for `kata` (a manifest Kata; `key`: the attempt's, default the kata's id) -> Row;
+    `known_tests`, when given, the names of the kata's hidden tests that the result's tests must be
+    among. Raises Invalid."""
+    key = key or kata.id
     _check_fields(data, KATA_FIELDS, "the result")
-    if data["kata"] != kata.id:
+    if data["kata"] != key:
         raise Invalid("it names another kata than its file name")
     if data["status"] not in KATA_STATUSES:
         raise Invalid("status is not a grader status")
@@ -204,7 +212,7 @@ def validate_result(data, kata, known_tests=None):
         raise Invalid("a disallowed solution has test results")
     bad = [t for t in tests if t["status"] not in ("passed", "not_attempted")]
     failed = {t["category"] for t in bad}
-    return Row(kata.id, kata.stars, status, data["passed"], data["total"], float(data["duration_s"]), graded=True,
+    return Row(key, kata.stars, status, data["passed"], data["total"], float(data["duration_s"]), graded=True,
                failed_categories=tuple(c for c in CATEGORIES if c in failed),
                failed_tests=tuple((t["name"], _first_line(t["message"])) for t in bad),
                message=_first_line(data["message"]) if status != "passed" else "")
@@ -242,7 +250,8 @@ def load_board(results_dir, katas, known_tests=None, ready=None):
     results_dir = Path(results_dir)
     if not results_dir.is_dir():
         raise ScoreboardError(f"{results_dir}: not a folder of results")
-    wanted = {f"{kata_id}.json" for kata_id in katas} | {CONTEXT_FILE}
+    keys = attempt_keys(katas)  # a second framework's row (softmax_torch) only when it was graded
+    wanted = {f"{key}.json" for key in keys} | {CONTEXT_FILE}
     try:
         with os.scandir(results_dir) as entries:
             names = [e.name for _, e in zip(range(MAX_ENTRIES), entries)]
@@ -252,32 +261,38 @@ def load_board(results_dir, katas, known_tests=None, ready=None):
     rows = _empty_rows(katas, ready)
     context = None
     for name in sorted(set(names) & wanted):
-        kata_id = name[:-len(".json")]
+        key = name[:-len(".json")]
+        kata_id = keys[key].id if key in keys else key
         if name == CONTEXT_FILE:
             try:
                 context = validate_context(read_json(results_dir / name))
             except Invalid as e:
                 problems.append(f"{CONTEXT_FILE} was rejected: {e}")
         elif rows[kata_id].status == COMING_SOON:
-            rows[kata_id] = Row(kata_id, katas[kata_id].stars, INVALID, problem="this kata has no hidden tests yet")
+            rows[key] = Row(key, katas[kata_id].stars, INVALID, problem="this kata has no hidden tests yet")
         else:
             try:
                 known = None if known_tests is None else known_tests.get(kata_id, set())
-                rows[kata_id] = validate_result(read_json(results_dir / name), katas[kata_id], known)
+                rows[key] = validate_result(read_json(results_dir / name), katas[kata_id], known, key)
             except Invalid as e:
-                rows[kata_id] = Row(kata_id, katas[kata_id].stars, INVALID, problem=str(e))
-    return Board(tuple(rows.values()), context, ignored, tuple(problems))
+                rows[key] = Row(key, katas[kata_id].stars, INVALID, problem=str(e))
+    return Board(_in_manifest_order(rows, keys), context, ignored, tuple(problems))
+
+
+def _in_manifest_order(rows, keys):
+    return tuple(rows[key] for key in keys if key in rows)
 
 
 def board_from_results(results, katas, ready=None):
     """The board of in-memory KataResults (the terminal table after `grade`), validated the same way."""
-    rows = _empty_rows(katas, ready)
-    for result in results:
+    rows, keys = _empty_rows(katas, ready), attempt_keys(katas)
+    for result in results:  # result.kata is the attempt's key
+        kata = keys[result.kata]
         try:
-            rows[result.kata] = validate_result(json.loads(json.dumps(result.to_json())), katas[result.kata])
+            rows[result.kata] = validate_result(json.loads(json.dumps(result.to_json())), kata, key=result.kata)
         except Invalid as e:
-            rows[result.kata] = Row(result.kata, katas[result.kata].stars, INVALID, problem=str(e))
-    return Board(tuple(rows.values()))
+            rows[result.kata] = Row(result.kata, kata.stars, INVALID, problem=str(e))
+    return Board(_in_manifest_order(rows, keys))
 
 
 def with_pull_request(board, pr, base_sha, touched):

@@ -39,6 +39,7 @@ SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}  # keyctl(2)'s number; elsewhere th
 KEYCTL_JOIN_SESSION_KEYRING = 1  # keyctl(2) with a NULL name: join a new anonymous session keyring
 SIBLING_MAX_BYTES = 2**20  # a sibling file of solutions/ larger than this is not copied in
 REPORT_KEPT_BYTES = 4096
+FRAMEWORK_IMPORT_S = 20.0  # added to the import's time limit for a PyTorch attempt: torch's import is not the solution's
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -73,6 +74,14 @@ class SolutionMissingName(SolutionRaised):
     pass
 
 
+class SolutionWrongType(SolutionRaised):
+    """A result of the wrong framework's type (kataworker/frameworks.py): its message is the whole story."""
+
+    def __init__(self, info):
+        super().__init__(info)
+        self.args = (info["message"],)
+
+
 # What the solution raised, mirrored as a judge-side class that is also the builtin type.
 MIRRORED = {
     name: type(f"Solution{name}", (SolutionRaised, getattr(builtins, name)), {})
@@ -98,6 +107,8 @@ def _raised(info):
     """A SolutionRaised that is also an instance of the builtin type the solution raised."""
     if info["type"] == "MissingName":
         return SolutionMissingName(info)
+    if info["type"] == "WrongType":
+        return SolutionWrongType(info)
     if "NotImplementedError" in info["bases"]:
         return SolutionNotImplemented(info)
     if "SystemExit" in info["bases"] or "KeyboardInterrupt" in info["bases"]:
@@ -181,8 +192,8 @@ class WorkerProcess:
     Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept. The worker
     reports a forbidden call on `report_fd` (read by `reports`)."""
 
-    def __init__(self, sandbox, hidden=()):
-        self.sandbox, self.hidden = sandbox, tuple(hidden)
+    def __init__(self, sandbox, hidden=(), preload=None):
+        self.sandbox, self.hidden, self.preload = sandbox, tuple(hidden), preload
         self.private = Path(tempfile.mkdtemp(prefix="kata-worker-"))
         self.view = self.private / "solution"
         self.view.mkdir()
@@ -194,7 +205,7 @@ class WorkerProcess:
         self.inputs_fd = _shared_file()
         env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0",
-                   PYTHONDONTWRITEBYTECODE="1")
+                   PYTHONDONTWRITEBYTECODE="1", **({"KATA_PRELOAD": preload} if preload else {}))
         self.cgroup = None
         if sandbox.enabled:
             python = [sys.executable, "-I", "-c", BOOTSTRAP, sandbox_mod.WORKER_MOUNT, str(request_r),
@@ -316,23 +327,31 @@ class Spawner:
         self.sandbox, self.warm = sandbox, warm
         self.spare = None
 
-    def take(self, forbidden=()):
-        """A started worker for a kata that forbids `forbidden` (rules as in kata.yaml)."""
-        hidden = sandbox_mod.hidden_paths(tuple(forbidden)) if self.sandbox.enabled else ()
-        process = self.spare if self.spare is not None and self.spare.hidden == hidden else None
+    def take(self, forbidden=(), preload=None):
+        """A started worker for an attempt that forbids `forbidden` (rules as in kata.yaml); `preload`: the
+        framework it imports before its first request (frameworks.preload_of), as does the spare."""
+        hidden = self._hidden(forbidden, preload)
+        spare = self.spare
+        process = spare if spare is not None and (spare.hidden, spare.preload) == (hidden, preload) else None
         if process is None:
             self.close()
-            process = WorkerProcess(self.sandbox, hidden)
-        self.spare = WorkerProcess(self.sandbox, hidden) if self.warm else None
+            process = WorkerProcess(self.sandbox, hidden, preload)
+        self.spare = WorkerProcess(self.sandbox, hidden, preload) if self.warm else None
         return process
 
-    def warm_up(self, forbidden=()):
-        """Start a spare for a kata that forbids `forbidden` now, if there is none, even when not `warm`:
+    def warm_up(self, forbidden=(), preload=None):
+        """Start a spare for an attempt that forbids `forbidden` now, if there is none, even when not `warm`:
         for a worker the grade will need later (a fresh one, see Worker.fresh)."""
-        hidden = sandbox_mod.hidden_paths(tuple(forbidden)) if self.sandbox.enabled else ()
-        if self.spare is None or self.spare.hidden != hidden:
+        hidden = self._hidden(forbidden, preload)
+        if self.spare is None or (self.spare.hidden, self.spare.preload) != (hidden, preload):
             self.close()
-            self.spare = WorkerProcess(self.sandbox, hidden)
+            self.spare = WorkerProcess(self.sandbox, hidden, preload)
+
+    def _hidden(self, forbidden, preload):
+        """What the sandbox hides for these rules: never a package the worker itself imports."""
+        if not self.sandbox.enabled:
+            return ()
+        return sandbox_mod.hidden_paths(tuple(forbidden), needed=worker.frameworks.worker_packages(preload))
 
     def close(self):
         if self.spare is not None:
@@ -344,9 +363,9 @@ class Worker:
     """The solution's side of one kata: a WorkerProcess that has imported the solution file, under
     a memory rlimit. A process that dies or hangs is killed; the next call starts a fresh one."""
 
-    def __init__(self, solution_path, memory_mb, spawner, forbidden=(), siblings=False):
+    def __init__(self, solution_path, memory_mb, spawner, forbidden=(), siblings=False, framework=None):
         self.solution_path = Path(solution_path).resolve()
-        self.memory_mb = memory_mb
+        self.memory_mb, self.framework = memory_mb, framework  # framework: see kataworker/frameworks.py
         self.spawner = spawner
         self.forbidden, self.siblings = tuple(forbidden), siblings  # the kata's rules; copy the folder's *.py too
         self.process = None
@@ -356,12 +375,12 @@ class Worker:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self):
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
-        self.process = self.spawner.take(self.forbidden)
+        self.process = self.spawner.take(self.forbidden, self._preload())
         self.process.show(self.solution_path, self.siblings)
         self.process.limit_memory(self.memory_mb)
         load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb,
                 "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
-                "forbidden": list(self.forbidden), "report_fd": self.process.report_fd}
+                "forbidden": list(self.forbidden), "report_fd": self.process.report_fd, "framework": self.framework}
         wire.write_message(self.process.request_w, wire.encode(load))
 
     def cpu_sample(self, timeout):
@@ -379,7 +398,7 @@ class Worker:
         """Names the solution defines; raises a SolutionProblem if it does not import."""
         if self.process is None:
             self.start()
-        return self._reply(timeout)
+        return self._reply(timeout + self._framework_import_s())
 
     def request(self, message, timeout, answer=None):
         """Send `message`, answer its callbacks with `answer(id, method, args, kwargs)` (see
@@ -387,7 +406,7 @@ class Worker:
         shared file, and the reply's arguments are the judge's reading of that file after the call."""
         if self.process is None:
             self.start()
-            self._reply(timeout)  # the import; a failure here surfaces as the call's failure
+            self._reply(timeout + self._framework_import_s())  # the import; a failure surfaces as the call's
         shared = _share_inputs(message, self.process.inputs_fd) if message.get("with_inputs") else []
         try:
             wire.write_message(self.process.request_w, wire.encode(message))
@@ -398,11 +417,19 @@ class Worker:
 
     def fresh(self):
         """A new Worker for the same solution: a process of its own, nothing kept from this one."""
-        return Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
+        return Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings, self.framework)
 
     def prepare_fresh(self):
         """A test will ask for `fresh()`: have its process start now, while other tests run."""
-        self.spawner.warm_up(self.forbidden)
+        self.spawner.warm_up(self.forbidden, self._preload())
+
+    def _preload(self):
+        """The framework this attempt's process imports before its first request (frameworks.preload_of)."""
+        return worker.frameworks.preload_of(self.framework)
+
+    def _framework_import_s(self):
+        """The time the worker may spend importing the attempt's framework on top of the import's limit."""
+        return FRAMEWORK_IMPORT_S if self._preload() else 0.0
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""
@@ -694,19 +721,19 @@ class InProcess:
 
     Same interface as `Worker`; never used for grading a learner (nothing protects the judge)."""
 
-    def __init__(self, solution_path):
+    def __init__(self, solution_path, framework=None):
         self.solution_path = Path(solution_path).resolve()
-        self.state = None
+        self.framework, self.state = framework, None
 
     def start(self):
         pass
 
     def load(self, timeout):
         self.state = worker.new_state()
-        return self.request({"op": "load", "path": str(self.solution_path)}, timeout)
+        return self.request({"op": "load", "path": str(self.solution_path), "framework": self.framework}, timeout)
 
     def fresh(self):
-        return InProcess(self.solution_path)
+        return InProcess(self.solution_path, self.framework)
 
     def prepare_fresh(self):
         pass

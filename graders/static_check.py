@@ -3,6 +3,9 @@
 A rule `a.b` forbids `import a.b`, `import a.b.c`, `from a import b`, `from a.b import x`, and any
 use of `a.b` or `a.b.x` through an imported name (`import a as z; z.b.x()`), as well as
 `__import__("a.b")` / `importlib.import_module("a.b")` with a literal name.
+A rule naming a method, `module.Class.method` (a capitalised next-to-last part: `torch.Tensor.softmax`),
+also forbids `.method` on any object (`x.softmax(-1)`, `(a + b).softmax(dim=0)`): the check cannot
+know an object's type, so the method's name is what is forbidden.
 """
 
 import ast
@@ -36,9 +39,20 @@ def _dotted(node):
     return None
 
 
+def method_rules(rules):
+    """{method name: rule} for the rules that name a method of a class (`torch.Tensor.softmax`)."""
+    methods = {}
+    for rule in rules:
+        parts = rule.split(".")
+        if len(parts) >= 3 and parts[-2][:1].isupper() and not parts[-1][:1].isupper():
+            methods[parts[-1]] = rule
+    return methods
+
+
 def check_source(source, forbidden):
     """Source text + rules -> findings, sorted by line. Raises SyntaxError for unparsable source."""
     rules = tuple(forbidden) + ALWAYS_FORBIDDEN
+    methods = method_rules(rules)
     tree = ast.parse(source)
     lines = source.splitlines()
     findings = []
@@ -70,10 +84,10 @@ def check_source(source, forbidden):
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):  # inner links of a chain repeat a finding; dropped below
             dotted = _dotted(node)
-            if dotted:
-                root, _, rest = dotted.partition(".")
-                if root in aliases:
-                    flag(node, aliases[root] + ("." + rest if rest else ""))
+            root, _, rest = (dotted or "").partition(".")
+            if not (dotted and root in aliases and flag(node, aliases[root] + ("." + rest if rest else ""))) \
+                    and node.attr in methods:
+                flag(node, methods[node.attr])
         elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, str):
             callee = _dotted(node.func)

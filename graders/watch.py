@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graders.repo import Paths, check_kata_ids, nox_command
+from graders.repo import Paths, chosen_attempt, nox_command
 from graders.cli import load_progress, next_steps
 from graders.report import LABELS, Reporter, printable, status_columns
 
@@ -25,10 +25,11 @@ SERVE = "import sys; from graders.watch import serve; serve(*sys.argv[1:])"
 
 def watch(args, katas):
     paths = Paths(args.root)
-    check_kata_ids([args.kata], katas, paths)
-    solution = paths.solution(args.kata)
+    attempt = chosen_attempt(args, katas, paths)  # --torch: the PyTorch attempt
+    flags = ["--torch"] if not attempt.default else []
+    solution = attempt.solution_path
     if not solution.is_file():
-        print(f"No attempt at {solution} yet: {nox_command('start', args.kata)}")
+        print(f"No attempt at {solution} yet: {nox_command('start', args.kata, *flags)}")
         return 1
     reporter = Reporter()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops, even where SIGINT came in ignored
@@ -40,7 +41,7 @@ def watch(args, katas):
             while True:
                 if spare is None:
                     runs += 1
-                    spare = Grade(paths.root, args.kata, Path(scratch) / f"{runs}.json", args.sandbox)
+                    spare = Grade(paths.root, args.kata, Path(scratch) / f"{runs}.json", args.sandbox, flags)
                 stamp = file_stamp(solution)
                 if stamp != seen:
                     seen = stamp
@@ -53,7 +54,7 @@ def watch(args, katas):
                     result = running.result()
                     render(result, reporter)
                     if result and result.get("status") == "passed":
-                        after_pass(katas[args.kata], katas, paths, reporter)
+                        after_pass(attempt, katas, paths, reporter)
                     running = None
                 time.sleep(POLL_S)
         except KeyboardInterrupt:
@@ -76,9 +77,9 @@ def file_stamp(path):
 class Grade:
     """A `python -m graders grade KATA --json OUT` in a child process that waits for `go()`."""
 
-    def __init__(self, root, kata, out, sandbox):
+    def __init__(self, root, kata, out, sandbox, flags=()):
         self.out = out
-        self.popen = subprocess.Popen([sys.executable, "-c", SERVE, str(root), kata, str(out), sandbox],
+        self.popen = subprocess.Popen([sys.executable, "-c", SERVE, str(root), kata, str(out), sandbox, *flags],
                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                       start_new_session=True)
 
@@ -105,7 +106,7 @@ class Grade:
             return {"error": self.popen.stderr.read().decode(errors="replace")[-2000:]}
 
 
-def serve(root, kata, out, sandbox):
+def serve(root, kata, out, sandbox, *flags):
     """The child's side: import everything grading needs, wait for a line on stdin, then grade."""
     import importlib
 
@@ -116,7 +117,7 @@ def serve(root, kata, out, sandbox):
 
     if not sys.stdin.readline():
         return
-    main(["--root", root, "grade", kata, "--json", out, "--sandbox", sandbox])
+    main(["--root", root, "grade", kata, "--json", out, "--sandbox", sandbox, *flags])
 
 
 def render(result, reporter):
@@ -149,7 +150,7 @@ def render(result, reporter):
                      f"in {result['duration_s']:.2f} s   (watching; Ctrl-C to stop)", 1, "")
 
 
-def after_pass(kata, katas, paths, reporter):
+def after_pass(attempt, katas, paths, reporter):
     """What `grade` prints after a full pass (the time of a solve, what comes next), from the progress
     the grade recorded."""
-    reporter.print(next_steps(kata, load_progress(paths, reporter), katas, paths))
+    reporter.print(next_steps(attempt.kata, load_progress(paths, reporter), katas, paths, key=attempt.key))

@@ -91,7 +91,8 @@ def test_list_shows_every_manifest_kata_and_fits_a_terminal():
     proc = run_graders("list", root=REPO, env={"COLUMNS": "100"})
     assert proc.returncode == 0
     table, legend = proc.stdout.split("\nasked: ")
-    assert table.count("\n") == 15  # a header and 15 katas, then the legend
+    assert table.count("\n") == 16  # a header, 15 katas and softmax's PyTorch attempt, then the legend
+    assert "softmax (NumPy)" in table and "softmax (PyTorch)" in table
     assert max(len(line) for line in proc.stdout.splitlines()) <= 100
 
 
@@ -278,3 +279,69 @@ def test_ctrl_c_during_a_review_ends_the_reviewer_too(probe_root):
     code, _, err, below = ctrl_c(["review", "probe"], "Asking the reviewer", probe_root,
                                  env={"KATA_REVIEWER": reviewer})
     assert_interrupted(code, err, below)
+
+
+def two_framework_probe(root):
+    """The probe kata with a PyTorch attempt too: a `torch` framework in its manifest and a starter_torch.py."""
+    import yaml
+
+    manifest = root / "kata.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    data["katas"][0]["frameworks"]["torch"] = {"forbidden": ["numpy"]}
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+    starter = (root / "katas" / "probe" / "starter.py").read_text()
+    (root / "katas" / "probe" / "starter_torch.py").write_text(starter.replace("import numpy as np", "import torch"))
+
+
+def test_start_torch_writes_the_pytorch_attempt_beside_the_numpy_one(probe_root):
+    proc = run_graders("start", "probe", "--torch", root=probe_root)
+    assert proc.returncode == 2 and "kata 'probe' has no PyTorch version yet (it is done in NumPy)" in proc.stderr
+    two_framework_probe(probe_root)
+    proc = run_graders("start", "probe", "--torch", root=probe_root)
+    torch_attempt = probe_root / "solutions" / "probe_torch.py"
+    assert proc.returncode == 0 and "Wrote solutions/probe_torch.py: Engine probe, in PyTorch" in proc.stdout
+    assert torch_attempt.read_text() == (probe_root / "katas/probe/starter_torch.py").read_text()
+    assert not (probe_root / "solutions" / "probe.py").exists()
+    progress = json.loads((probe_root / ".progress" / "progress.json").read_text())
+    assert list(progress["katas"]) == ["probe_torch"] and progress["katas"]["probe_torch"]["clock_started"]
+    torch_attempt.write_text("# my attempt\n")
+    proc = run_graders("start", "probe", "--torch", root=probe_root)
+    assert "already exists" in proc.stdout and "start -- probe --torch --fresh" in proc.stdout
+    assert torch_attempt.read_text() == "# my attempt\n"
+
+
+def test_grade_grades_each_attempt_apart_and_list_and_scoreboard_keep_them_apart(probe_root):
+    two_framework_probe(probe_root)
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe_torch.py").write_text("import torch\n" + (MISBEHAVING / "correct.py").read_text())
+    (probe_root / "solutions" / "probe.py").write_text(
+        (MISBEHAVING / "correct.py").read_text().replace("return a + b", "return a - b"))
+    proc = run_graders("grade", "probe", root=probe_root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "probe - Engine probe, in NumPy (solutions/probe.py)" in proc.stdout
+    assert "probe - Engine probe, in PyTorch (solutions/probe_torch.py)" in proc.stdout
+    assert "probe: failed - 3/5" in proc.stdout and "probe_torch: passed - 5/5" in proc.stdout
+    results = {p.name: json.loads(p.read_text())["status"] for p in (probe_root / ".results").glob("*.json")}
+    assert results == {"probe.json": "failed", "probe_torch.json": "passed"}
+    listing = run_graders("list", root=probe_root).stdout
+    assert re.search(r"^probe \(NumPy\) +\* +easy +1 min +failed 3/5", listing, re.M), listing
+    assert re.search(r"^probe \(PyTorch\) +\* +easy +1 min +passed 5/5", listing, re.M), listing
+    board = run_graders("scoreboard", root=probe_root).stdout
+    assert re.search(r"^probe +\* +FAIL", board, re.M) and re.search(r"^probe_torch +\* +PASS", board, re.M), board
+    torch_only = run_graders("grade", "probe", "--torch", root=probe_root)
+    assert torch_only.returncode == 0 and "solutions/probe.py" not in torch_only.stdout
+    (probe_root / "solutions" / "probe.py").unlink()
+    proc = run_graders("grade", root=probe_root)  # no kata: every attempt in solutions/
+    assert proc.returncode == 0 and "probe_torch: passed - 5/5" in proc.stdout and "in NumPy" not in proc.stdout
+
+
+def test_grade_names_the_files_in_solutions_that_are_no_attempt(probe_root):
+    (probe_root / "solutions").mkdir()
+    (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
+    (probe_root / "solutions" / "probe_torch.py").write_text("import torch\n")   # probe has no PyTorch version
+    (probe_root / "solutions" / "helpers.py").write_text("")
+    proc = run_graders("grade", root=probe_root)
+    assert proc.returncode == 0 and "probe: passed - 5/5" in proc.stdout
+    for name in ("helpers", "probe_torch"):
+        assert f"solutions/{name}.py is not an attempt at a kata" in proc.stdout
+    assert not (probe_root / ".results" / "probe_torch.json").exists()

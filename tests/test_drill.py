@@ -378,3 +378,20 @@ def test_an_answer_that_cannot_be_saved_is_one_line_not_a_traceback(probe_root):
     saved = follow_ups(load_manifest(probe_root / "kata.yaml")["probe"], Paths(probe_root), io.StringIO("mine\n\n"), out)
     assert saved is None and "(your answer could not be saved: " in out.getvalue()
     assert "A strong answer: ValueError" in out.getvalue()  # the round goes on
+
+
+def test_the_drill_keeps_a_katas_two_attempts_apart(tmp_path):
+    from graders.drill import pick_attempt
+    from graders.repo import Paths, attempts_of
+
+    numpy_attempt, torch_attempt = attempts_of(KATAS["softmax"], Paths(REPO))
+    store = ProgressStore(tmp_path / "p.json")
+    for key, status in (("softmax", "passed"), ("softmax_torch", "failed")):
+        store.started(key, T0, restart=True)
+        store.graded(key, graded(status), T0 + 60, KATAS["softmax"].minutes)
+    assert pick_attempt(store, [numpy_attempt, torch_attempt], T0 + 120) is torch_attempt   # failed in PyTorch
+    store.started("softmax_torch", T0 + 200, restart=True)
+    store.graded("softmax_torch", graded("passed"), T0 + 260, KATAS["softmax"].minutes)
+    store.started("softmax", T0 + 300, restart=True)
+    store.graded("softmax", graded("failed"), T0 + 360, KATAS["softmax"].minutes)
+    assert pick_attempt(store, [numpy_attempt, torch_attempt], T0 + 400) is numpy_attempt   # and not the reverse

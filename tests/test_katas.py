@@ -1,6 +1,7 @@
 """The answer key of every ready kata, checked through `python -m graders bank`: the reference and
 the correct alternatives pass, the starter is not_attempted, every known-buggy mutant fails, and
-every hidden test catches at least one mutant."""
+every hidden test catches at least one mutant. A two-framework kata's PyTorch key (graders/keys/<id>/torch/)
+is checked the same way against the same hidden tests: its files are named torch/<name> in the report."""
 
 import json
 import shutil
@@ -8,10 +9,16 @@ import shutil
 import pytest
 
 from conftest import REPO, run_graders
-from graders.repo import Paths, ready_katas
+from graders.repo import Paths, attempts_of, ready_katas
 from graders.manifest import load_manifest
 
-READY = ready_katas(load_manifest(REPO / "kata.yaml"), Paths(REPO))
+KATAS = load_manifest(REPO / "kata.yaml")
+READY = ready_katas(KATAS, Paths(REPO))
+TWO_FRAMEWORKS = [k for k in READY if len(attempts_of(KATAS[k], Paths(REPO))) > 1]
+
+
+def test_softmax_is_a_two_framework_kata():
+    assert "softmax" in TWO_FRAMEWORKS
 
 
 def test_the_whole_shortlist_is_ready():
@@ -24,10 +31,16 @@ def test_answer_key(kata, tmp_path):
     proc = run_graders("bank", kata, "--json", out, timeout=900)
     assert out.is_file(), proc.stdout + proc.stderr
     (report,) = json.loads(out.read_text())
-    assert report["statuses"]["reference"] == {"reference": "passed"}
-    assert report["statuses"]["starter"] == {"starter": "not_attempted"}
+    prefixes = [""] + [f"{a.framework}/" for a in attempts_of(KATAS[kata], Paths(REPO)) if not a.default]
+    assert report["statuses"]["reference"] == {f"{p}reference": "passed" for p in prefixes}
+    assert report["statuses"]["starter"] == {f"{p}starter": "not_attempted" for p in prefixes}
     assert set(report["statuses"]["alternatives"].values()) <= {"passed"}
-    assert len(report["statuses"]["alternatives"]) >= 3, "each kata needs correct solutions in other styles"
+    for prefix in prefixes:
+        alternatives = [name for name in report["statuses"]["alternatives"] if name.startswith(prefix) and
+                        ("/" in name) == bool(prefix)]
+        mutants = [name for name in report["mutants"] if name.startswith(prefix) and ("/" in name) == bool(prefix)]
+        assert len(alternatives) >= 3, f"each answer key ({prefix or 'first framework'}) needs correct solutions in other styles"
+        assert len(mutants) >= 8, f"each answer key ({prefix or 'first framework'}) needs at least 8 mutants"
     assert not report["problems"], "\n".join(report["problems"])
     assert proc.returncode == 0
 

@@ -16,6 +16,8 @@ def test_the_manifest_lists_the_shortlist_in_order():
     assert katas["attention"].stars == 5 and katas["attention"].minutes == 6
     assert katas["tiny_transformer"].framework == "torch"
     assert all("torch" in k.forbidden for k in katas.values() if k.framework == "numpy")
+    assert list(katas["softmax"].frameworks) == ["numpy", "torch"]
+    assert "numpy" in katas["softmax"].forbidden_for("torch") and "torch" in katas["softmax"].forbidden_for("numpy")
 
 
 def test_every_kata_folder_has_a_manifest_entry_and_its_files():
@@ -26,6 +28,14 @@ def test_every_kata_folder_has_a_manifest_entry_and_its_files():
             assert (folder / name).is_file(), f"katas/{folder.name}/{name} is missing"
         assert list(folder.glob("test_*.py")), f"katas/{folder.name} has no hidden tests"
         assert (REPO / "graders" / "keys" / folder.name / "reference.py").is_file()
+
+
+def test_a_second_framework_has_its_starter_prompt_and_answer_key():
+    for kata in load_manifest(REPO / "kata.yaml").values():
+        for framework in list(kata.frameworks)[1:]:
+            for path in (f"katas/{kata.id}/starter_{framework}.py", f"katas/{kata.id}/prompt_{framework}.md",
+                         f"graders/keys/{kata.id}/{framework}/reference.py"):
+                assert (REPO / path).is_file(), f"{kata.id} lists {framework} but {path} is missing"
 
 
 def test_every_follow_up_has_a_model_answer():
@@ -47,9 +57,20 @@ def write_manifest(tmp_path, mutate):
     (lambda d: d["katas"][1].update(stars=6), "kata 'multihead': field 'stars' is 6; expected an integer from 1 to 5"),
     (lambda d: d["katas"][2].update(stars="4"), "kata 'kv_cache': field 'stars' is '4'"),
     (lambda d: d["katas"][0].pop("timeout_s"), "kata 'attention': missing field 'timeout_s'"),
-    (lambda d: d["katas"][3].update(framework="jax"), "kata 'sampling': field 'framework' is 'jax'"),
+    (lambda d: d["katas"][3].update(frameworks={"jax": {"forbidden": []}}),
+     "kata 'sampling': field 'frameworks', framework 'jax' is unknown; expected one of numpy, torch, python"),
+    (lambda d: d["katas"][3].update(frameworks={}), "kata 'sampling': field 'frameworks' is {}"),
+    (lambda d: d["katas"][3].update(frameworks=["numpy"]), "kata 'sampling': field 'frameworks' is ['numpy']"),
+    (lambda d: d["katas"][4]["frameworks"].update(torch={"forbidden": ["torch", "torch.softmax"]}),
+     "kata 'softmax': field 'frameworks', framework 'torch' forbids 'torch' itself"),
+    (lambda d: d["katas"][4]["frameworks"].update(torch=["torch.softmax"]),
+     "kata 'softmax': field 'frameworks', framework 'torch': expected {forbidden: [...]}"),
+    (lambda d: d["katas"][4]["frameworks"].update(torch={"forbidden": ["torch softmax"]}),
+     "kata 'softmax': field 'frameworks', framework 'torch': 'forbidden' is ['torch softmax']"),
+    (lambda d: d["katas"][3].update(framework="numpy"), "kata 'sampling': field 'framework' is now part of 'frameworks'"),
+    (lambda d: d["katas"][3].update(id="sampling_torch"), "an id may not end in _torch"),
     (lambda d: d["katas"][4].update(memory_mb=-1), "kata 'softmax': field 'memory_mb' is -1"),
-    (lambda d: d["katas"][5].update(forbidden=["torch nn"]), "kata 'norms': field 'forbidden'"),
+    (lambda d: d["katas"][5].update(forbidden=["torch nn"]), "kata 'norms': field 'forbidden' is now part of"),
     (lambda d: d["katas"][6].update(follow_ups=[{"a": "b"}]), "kata 'bpe': field 'follow_ups'"),
     (lambda d: d["katas"][6]["follow_ups"].__setitem__(1, "Why?"),
      "kata 'bpe': field 'follow_ups', entry 2 is 'Why?'; expected {question: ..., answer: ...}"),

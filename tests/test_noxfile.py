@@ -186,3 +186,21 @@ def test_the_readmes_two_commands_start_no_clock_and_ci_runs_them_exactly():
     assert ci[-2:] == [setup, tests]
     second = section[section.index("The second command"):]
     assert "about 10 minutes" in second and "`node`" in second and "`npm`" in second
+
+
+def test_pytorch_is_installed_only_for_a_pytorch_attempt(noxfile, tmp_path):
+    shutil.copy(REPO / "kata.yaml", tmp_path / "kata.yaml")
+    frameworks = noxfile.manifest_frameworks(tmp_path)
+    assert frameworks["softmax"] == ["numpy", "torch"] and frameworks["tiny_transformer"] == ["torch"]
+    assert frameworks["attention"] == ["numpy"] and len(frameworks) == 15
+    (tmp_path / "solutions").mkdir()
+    needs = lambda *args: noxfile.needs_torch(list(args), tmp_path)  # noqa: E731
+    assert not needs("softmax") and not needs() and not needs("attention", "--fresh")
+    assert needs("softmax", "--torch") and needs("tiny_transformer") and needs("--seed", "1", "tiny_transformer")
+    (tmp_path / "solutions" / "softmax.py").write_text("")
+    assert not needs() and not needs("softmax")                  # a NumPy attempt never installs PyTorch
+    (tmp_path / "solutions" / "softmax_torch.py").write_text("")
+    assert needs() and needs("softmax") and not needs("attention")
+    (tmp_path / "solutions" / "softmax_torch.py").unlink()
+    (tmp_path / "solutions" / "tiny_transformer.py").write_text("")
+    assert needs() and not needs("softmax")

@@ -17,7 +17,7 @@ from graders.repo import Paths, ready_katas
 from test_engine import MISBEHAVING
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-ROW = re.compile(r"^\| \[`(\w+)`\]\(katas/\1/prompt\.md\) \| (.+?) \| (★+) \| (\w+) \| (\d+) \| (\w+) \| (\d+|coming soon) \| (.+) \|$")
+ROW = re.compile(r"^\| \[`(\w+)`\]\(katas/\1/prompt\.md\) \| (.+?) \| (★+) \| (\w+) \| (\d+) \| ([\w, ]+) \| (\d+|coming soon) \| (.+) \|$")
 EXAMPLE_MUTANT = REPO / "graders" / "keys" / "attention" / "mutants" / "fill_minus_1e9_uniform_rows.py"
 
 
@@ -39,7 +39,7 @@ def test_the_readme_kata_table_agrees_with_the_manifest_and_the_hidden_tests():
     for kata in katas.values():
         title, stars, level, minutes, framework, tests, companies = rows[kata.id]
         assert (title, len(stars), level, int(minutes), framework, companies) == (
-            kata.title, kata.stars, kata.difficulty, kata.minutes, kata.framework, ", ".join(kata.companies)), kata.id
+            kata.title, kata.stars, kata.difficulty, kata.minutes, ", ".join(kata.frameworks), ", ".join(kata.companies)), kata.id
         collected = str(counts[kata.id]) if kata.id in ready else "coming soon"
         assert tests == collected, f"{kata.id}: the README says {tests} hidden tests, pytest collects {collected}"
 

@@ -1,17 +1,21 @@
 """The kata's forbidden list inside the worker, installed before the solution is imported.
 
-    guard.install(rules, report_fd, solution_dir)     # rules as in kata.yaml: "torch", "scipy.special.softmax"
+    guard.install(rules, report_fd, solution_dir, needed)   # rules as in kata.yaml: "torch", "scipy.special.softmax"
 
 - A module a rule names, or any module under it, cannot be imported: ModuleNotFoundError. In the
   sandbox its files are absent anyway (graders/sandbox.py hides them); this makes the failure say why.
   An import the solution's own code asks for (by any route: `__import__`, importlib, exec'd text) is
   reported to the judge, which grades the kata `disallowed`; a library probing for an optional
-  package is not.
+  package is not. A module of a package the worker itself imports (`needed`: numpy, torch for a
+  PyTorch attempt) stays loaded and importable by the libraries; only the solution's own import of
+  one not loaded yet is refused and reported here (a plain `import numpy` in a PyTorch attempt is the
+  static check's to find: a loaded module is imported without asking any finder).
 - A rule naming an attribute of a module (`torch.nn.functional.scaled_dot_product_attention`,
   `torch.nn.MultiheadAttention`) is a tripwire: as soon as its module is imported, the function is
   replaced, wherever that module or any other loaded module binds it, by one that reports to the
-  judge and raises; a class reports when it is instantiated. The report is written at once, so a
-  solution that catches the exception is still graded `disallowed`.
+  judge and raises; a class reports when it is instantiated; a rule naming a method of a class
+  (`torch.Tensor.softmax`) replaces that method on the class, for every instance. The report is
+  written at once, so a solution that catches the exception is still graded `disallowed`.
 
 What this cannot do: code in the same process can reach the original objects (the tripwire holds
 them; an attribute kept under another name before the tripwire was set, such as a C function's
@@ -31,11 +35,11 @@ class ForbiddenCall(RuntimeError):
     """Raised where a forbidden function or class was used."""
 
 
-def install(rules, report_fd, solution_dir):
+def install(rules, report_fd, solution_dir, needed=()):
     """Block the forbidden modules and set the tripwires (see the module docstring)."""
-    guard = _Guard(tuple(rules), report_fd, solution_dir)
-    for name in [n for n in sys.modules if guard.rule_for_module(n)]:  # loaded before the kata was known
-        del sys.modules[name]
+    guard = _Guard(tuple(rules), report_fd, solution_dir, tuple(needed))
+    for name in [n for n in sys.modules if guard.rule_for_module(n) and not guard.needed_module(n)]:
+        del sys.modules[name]  # loaded before the kata was known
     sys.meta_path.insert(0, guard)
     for module in list(sys.modules.values()):
         if isinstance(module, types.ModuleType):
@@ -44,24 +48,35 @@ def install(rules, report_fd, solution_dir):
 
 
 class _Guard(importlib.abc.MetaPathFinder):
-    def __init__(self, rules, report_fd, solution_dir):
-        self.rules, self.report_fd, self.solution_dir = rules, report_fd, solution_dir
+    def __init__(self, rules, report_fd, solution_dir, needed=()):
+        self.rules, self.report_fd, self.solution_dir, self.needed = rules, report_fd, solution_dir, needed
         self.attribute_rules = {}  # holder module -> [(rule, attribute)]
+        self.method_rules = {}  # the class's module -> [(rule, class name, method)]: "torch.Tensor.softmax"
         for rule in rules:
             holder, _, attribute = rule.rpartition(".")
             if holder:
                 self.attribute_rules.setdefault(holder, []).append((rule, attribute))
+            module, _, class_name = holder.rpartition(".")
+            if module and class_name[:1].isupper() and not attribute[:1].isupper():  # as static_check.method_rules
+                self.method_rules.setdefault(module, []).append((rule, class_name, attribute))
 
     def rule_for_module(self, name):
         return next((r for r in self.rules if name == r or name.startswith(r + ".")), None)
 
+    def needed_module(self, name):
+        """Whether `name` is one of the worker's own packages or a module under one."""
+        return any(name == p or name.startswith(p + ".") for p in self.needed)
+
     def find_spec(self, name, path=None, target=None):
         rule = self.rule_for_module(name)
         if rule is not None:
-            if self._asked_by_solution():
+            asked_by_solution = self._asked_by_solution()
+            if asked_by_solution:
                 self.report("import", name, rule)
+            if self.needed_module(name) and not asked_by_solution:
+                return None  # a library loading a module of the worker's own package (torch's lazy imports)
             raise ModuleNotFoundError(f"No module named {name!r}: this kata forbids {rule} (disallowed)", name=name)
-        if name not in self.attribute_rules:
+        if name not in self.attribute_rules and name not in self.method_rules:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -74,7 +89,10 @@ class _Guard(importlib.abc.MetaPathFinder):
         return None
 
     def set_tripwires(self, module):
-        """Replace the forbidden attributes of `module` (no-op for a module no rule names)."""
+        """Replace the forbidden attributes of `module` and the forbidden methods of its classes (no-op
+        for a module no rule names)."""
+        for rule, class_name, method in self.method_rules.get(module.__name__, ()):
+            self._set_method_tripwire(rule, vars(module).get(class_name), method)
         for rule, attribute in self.attribute_rules.get(module.__name__, ()):
             original = vars(module).get(attribute)  # never getattr: a lazy __getattr__ would import
             if original is None or isinstance(original, types.ModuleType) or getattr(original, "_kata_tripwire", False):
@@ -92,6 +110,17 @@ class _Guard(importlib.abc.MetaPathFinder):
                     for key, value in list(namespace.items()):
                         if value is original:
                             namespace[key] = wire
+
+    def _set_method_tripwire(self, rule, cls, method):
+        """`cls.method` reports and raises, on every instance (a class whose attributes cannot be set,
+        a built-in type, is left to the static check)."""
+        original = getattr(cls, method, None) if isinstance(cls, type) else None
+        if original is None or getattr(original, "_kata_tripwire", False):
+            return
+        try:
+            setattr(cls, method, self._tripwire(rule, original))
+        except TypeError:
+            pass
 
     def _tripwire(self, rule, original):
         guard = self

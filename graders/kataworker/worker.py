@@ -6,7 +6,8 @@ where WORKER_ROOT holds a standalone copy of this package, imported as `katawork
 is a file the judge shares with the worker for `with_inputs` calls (below).
 It answers each request with plain data (see `graders.wire`) and never decides a grade.
 Requests:  {"op": "load", "path": str, "memory_mb": int, "max_processes": int|None,
-            "forbidden": [rule], "report_fd": int}     first: limits, the kata's forbidden list (guard.py), import
+            "forbidden": [rule], "report_fd": int, "framework": "numpy"|"torch"|None}
+               first: limits, the attempt's forbidden list (guard.py), the framework (frameworks.py), import
            {"op": "call", "name": str, "args": list, "kwargs": dict}        a module-level name
                (+ "repeat": n: call it n times with the same arguments, reply the list of results)
                (+ "with_inputs": true: reply {"result", "args", "kwargs"}; "shared": [[where, key, offset,
@@ -32,7 +33,7 @@ import warnings
 
 import numpy as np
 
-from . import guard, wire
+from . import frameworks, guard, wire
 
 # Objects the judge may ask the worker to build (rngs, toy models): trusted code only. "toys.X:Y"
 # names this package's own toys module X.
@@ -46,6 +47,9 @@ def main(request_fd, inputs_fd, reply_fd):
     warnings.simplefilter("error", RuntimeWarning)  # the contract: no overflow/divide/invalid warnings
     reader = _Reader(request_fd)
     state = new_state(callback=_pipe_callback(reader, reply_fd), inputs_fd=inputs_fd)
+    preload = os.environ.get("KATA_PRELOAD")  # a spare process imports the framework while it waits
+    if preload:
+        state["preloaded"] = {preload: frameworks.prepare(preload)}
     while True:
         try:
             request = wire.read_message(reader.read_exact)
@@ -67,7 +71,8 @@ def main(request_fd, inputs_fd, reply_fd):
 def new_state(callback=None, inputs_fd=None):
     """`callback(id, method, args, kwargs)` runs a method of an object lent by the judge; `inputs_fd`
     is the file shared with the judge for `with_inputs` calls (None: arguments are reported)."""
-    return {"module": None, "kept": {}, "callback": callback, "inputs_fd": inputs_fd}
+    return {"module": None, "kept": {}, "callback": callback, "inputs_fd": inputs_fd, "framework": None,
+            "preloaded": {}}
 
 
 def _pipe_callback(reader, reply_fd):
@@ -130,15 +135,19 @@ def handle_request(request, state):
     """Run one request against `state` (see new_state); also used in-process by the benchmark."""
     op = request["op"]
     if op == "load":
+        state["framework"] = request.get("framework")
+        framework = state["framework"]  # torch only for a torch attempt (perhaps imported already: preloaded)
+        framework_bytes = state["preloaded"][framework] if framework in state["preloaded"] else frameworks.prepare(framework)
         if "memory_mb" in request:  # the isolated worker (the benchmark's in-process twin sends none)
-            limit = request["memory_mb"] * 2**20
+            limit = request["memory_mb"] * 2**20 + framework_bytes
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
             if request.get("max_processes"):  # in the sandbox only: outside it the count is all of the user's
                 resource.setrlimit(resource.RLIMIT_NPROC, (request["max_processes"],) * 2)
             os.chdir(os.path.dirname(request["path"]))
         if request.get("forbidden"):
-            guard.install(request["forbidden"], request["report_fd"], os.path.dirname(request["path"]))
+            guard.install(request["forbidden"], request["report_fd"], os.path.dirname(request["path"]),
+                          needed=frameworks.worker_packages(framework))
         state["module"] = _import_solution(request["path"])
         return sorted(n for n in vars(state["module"]) if not n.startswith("_"))
     if op == "release":
@@ -148,10 +157,15 @@ def handle_request(request, state):
         return keep(_build(request["make"], state), state)
     args = [_build(a, state) for a in request["args"]]
     kwargs = {k: _build(v, state) for k, v in request["kwargs"].items()}
-    _shared_inputs(request, state, args, kwargs)
+    _shared_inputs(request, state, args, kwargs)  # the judge's arrays, before the seam makes them tensors (views)
+    args = frameworks.to_solution(args, state["framework"])
+    kwargs = frameworks.to_solution(kwargs, state["framework"])
     if request.get("repeat"):  # n calls with the same arguments (one rng object advancing through them)
-        return [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
+        results = [_call(op, request, state, args, kwargs) for _ in range(int(request["repeat"]))]
+        frameworks.check_result(results, state["framework"])
+        return results
     result = _call(op, request, state, args, kwargs)
+    frameworks.check_result(result, state["framework"])
     if request.get("with_inputs"):  # the judge checks the inputs were not modified in place
         return {"result": result, "args": args, "kwargs": kwargs}
     return result
@@ -198,7 +212,8 @@ def _build(value, state):
         module_name, _, attr = value.factory.partition(":")
         if module_name.startswith("toys."):
             module_name = f"{__package__}.{module_name}"
-        factory = getattr(importlib.import_module(module_name), attr)
+        factory = (frameworks.factory_for(value.factory, state.get("framework"))
+                   or getattr(importlib.import_module(module_name), attr))
         return factory(*[_build(a, state) for a in value.args], **{k: _build(v, state) for k, v in value.kwargs.items()})
     if isinstance(value, list):
         return [_build(v, state) for v in value]
@@ -224,10 +239,10 @@ class _MissingName(Exception):
 
 def describe(e, note=""):
     """An exception as plain data: type, builtin bases, message, the last frames of the solution."""
-    kind = "MissingName" if isinstance(e, _MissingName) else type(e).__name__
+    kind = {_MissingName: "MissingName", frameworks.WrongType: "WrongType"}.get(type(e), type(e).__name__)
     bases = [c.__name__ for c in type(e).__mro__ if c.__module__ == "builtins"]
     tb = traceback.extract_tb(e.__traceback__)
-    in_solution = [f for f in tb if f.filename != __file__ and not f.filename.startswith("<")]
+    in_solution = [f for f in tb if f.filename not in (__file__, frameworks.__file__) and not f.filename.startswith("<")]
     try:
         message = str(e)
     except Exception:

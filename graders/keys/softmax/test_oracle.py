@@ -5,6 +5,7 @@ pytest tests/test_oracle_softmax.py"""
 
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -189,3 +190,56 @@ def test_ignored_labels_are_exempt_from_the_range_check():
     logits, _ = logits_and_labels(16, lead=(3,), V=4)
     assert np.isfinite(ref.cross_entropy(logits, np.array([-100, 3, 0]), ignore_index=-100))
     assert np.isfinite(ref.cross_entropy(logits, np.array([7, 3, 7]), ignore_index=7))
+
+
+# -- the PyTorch reference (graders/keys/softmax/torch/reference.py) ----------------------------------
+
+def _torch_reference():
+    import importlib.util
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("softmax_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ARRAYS)
+def test_the_torch_reference_matches_torch_and_the_numpy_reference(name):
+    tref = _torch_reference()
+    make, axis = ARRAYS[name]
+    x = make()
+    t = torch.tensor(x, dtype=torch.float64)
+    p, logp = tref.softmax(t, axis=axis), tref.log_softmax(t, axis=axis)
+    assert p.dtype == logp.dtype == torch.float64 and p.shape == t.shape
+    torch.testing.assert_close(p, torch.softmax(t, dim=axis), rtol=1e-12, atol=1e-15)
+    torch.testing.assert_close(logp, torch.log_softmax(t, dim=axis), rtol=1e-12,
+                               atol=1e-13 * max(1.0, np.abs(x[np.isfinite(x)]).max()))
+    np.testing.assert_allclose(p.numpy(), ref.softmax(x, axis=axis), rtol=1e-14, atol=1e-16)  # both in float64
+    np.testing.assert_allclose(logp.numpy(), ref.log_softmax(x, axis=axis), rtol=1e-14,
+                               atol=1e-15 * max(1.0, np.abs(x[np.isfinite(x)]).max()))
+
+
+@pytest.mark.parametrize("name", CE_CASES)
+def test_the_torch_reference_loss_and_grad_match_autograd_and_the_numpy_reference(name):
+    tref = _torch_reference()
+    logits, labels, ignore_index = CE_CASES[name]()
+    loss, grad = torch_loss_and_grad(logits, labels, ignore_index)
+    t, y = torch.tensor(logits), torch.tensor(labels, dtype=torch.int64)
+    scale = max(1.0, np.abs(logits[np.isfinite(logits)]).max())
+    assert math.isclose(tref.cross_entropy(t, y, ignore_index=ignore_index), loss, rel_tol=1e-12, abs_tol=1e-13 * scale)
+    np.testing.assert_allclose(tref.cross_entropy_grad(t, y, ignore_index=ignore_index).numpy(), grad,
+                               rtol=1e-10, atol=1e-15)
+    assert math.isclose(tref.cross_entropy(t, y, ignore_index=ignore_index),
+                        ref.cross_entropy(logits, labels, ignore_index=ignore_index), rel_tol=1e-14, abs_tol=1e-14 * scale)
+
+
+def test_the_torch_reference_keeps_float32_and_leaves_its_inputs_alone():
+    tref = _torch_reference()
+    x = torch.tensor([[1.0, 2.0, -np.inf], [0.0, 0.0, 0.0]], dtype=torch.float32)
+    labels = torch.tensor([1, 0])
+    before = x.clone()
+    outs = (tref.softmax(x), tref.log_softmax(x), tref.cross_entropy_grad(x, labels))
+    assert all(o.dtype == torch.float32 for o in outs) and torch.equal(x, before)
+    with pytest.raises(ValueError):
+        tref.cross_entropy(x, torch.tensor([3, 0]))
