@@ -40,6 +40,7 @@ KEYCTL_JOIN_SESSION_KEYRING = 1  # keyctl(2) with a NULL name: join a new anonym
 SIBLING_MAX_BYTES = 2**20  # a sibling file of solutions/ larger than this is not copied in
 REPORT_KEPT_BYTES = 4096
 FRAMEWORK_IMPORT_S = 20.0  # added to the import's time limit for a PyTorch attempt: torch's import is not the solution's
+FRAMEWORK_MEMORY_MB = 512  # added to a PyTorch attempt's sandbox memory cap: torch's own resident memory (~200 MB)
 PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
@@ -377,7 +378,7 @@ class Worker:
         """Get a process and ask it to import the solution (the reply is read by `load`)."""
         self.process = self.spawner.take(self.forbidden, self._preload())
         self.process.show(self.solution_path, self.siblings)
-        self.process.limit_memory(self.memory_mb)
+        self.process.limit_memory(self.memory_mb + (FRAMEWORK_MEMORY_MB if self._preload() else 0))
         load = {"op": "load", "path": self.process.path_inside(self.solution_path), "memory_mb": self.memory_mb,
                 "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
                 "forbidden": list(self.forbidden), "report_fd": self.process.report_fd, "framework": self.framework}

@@ -270,3 +270,20 @@ def test_a_forbidden_tensor_method_is_a_tripwire(tmp_path, spawner):
     """)
     result = torch_softmax_kata_grade(tmp_path, spawner, source)
     assert result.status == "disallowed" and "`torch.Tensor.softmax` called at run time" in result.message, result.message
+
+
+@pytest.mark.skipif(not detect("auto").cgroup and SANDBOX_MODE != "require", reason="no cgroup for the sandbox here")
+def test_torchs_own_memory_is_not_counted_against_the_solutions_memory_cap(tmp_path, spawner):
+    """A PyTorch attempt using 160 MB of a 300 MB cap: torch's ~150 MB of its own memory is the worker's."""
+    from graders.session import Worker
+
+    path = solution_file(tmp_path, """
+        import torch
+        def fill(n):
+            return float(torch.ones(n, dtype=torch.float64).sum())
+    """, name="fill_torch.py")
+    worker = Worker(path, 300, spawner, framework="torch")
+    try:
+        assert worker.request({"op": "call", "name": "fill", "args": [160 * 2**17], "kwargs": {}}, 60) == 160 * 2**17
+    finally:
+        worker.close()

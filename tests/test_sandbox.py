@@ -86,7 +86,8 @@ def set_kata(root, **fields):
     manifest = root / "kata.yaml"
     text = manifest.read_text()
     for key, value in fields.items():
-        text = re.sub(rf"^(\s+{key}): .*$", rf"\1: {value}", text, flags=re.M)
+        text, found = re.subn(rf"^(\s+{key}): .*$", rf"\1: {value}", text, flags=re.M)
+        assert found == 1, f"the probe's kata.yaml has no one `{key}: ...` line"
     manifest.write_text(text)
 
 
