@@ -287,3 +287,18 @@ def test_torchs_own_memory_is_not_counted_against_the_solutions_memory_cap(tmp_p
         assert worker.request({"op": "call", "name": "fill", "args": [160 * 2**17], "kwargs": {}}, 60) == 160 * 2**17
     finally:
         worker.close()
+
+
+def test_a_spare_serves_only_an_attempt_of_its_hidden_set_and_preload():
+    """The spare started for a PyTorch attempt has torch imported: a NumPy attempt gets a process of its own."""
+    spawner = Spawner(detect("off"))
+    try:
+        first = spawner.take(("numpy",), "torch")
+        torch_spare = spawner.spare
+        assert torch_spare.preload == "torch" and spawner.take(("numpy",), "torch") is torch_spare
+        numpy_process = spawner.take(("torch",), None)
+        assert numpy_process is not torch_spare and numpy_process.preload is None and spawner.spare.preload is None
+    finally:
+        for process in (first, torch_spare, numpy_process):
+            process.kill()
+        spawner.close()
