@@ -187,8 +187,8 @@ def _read_back_inputs(reply, shared, fd):
 
 
 class WorkerProcess:
-    """A spawned worker, in the OS sandbox when `sandbox.enabled`: NumPy imported, waiting for its
-    first request. Its private folder holds the solution's copy (`show`), mounted read-only at
+    """A spawned worker, in the OS sandbox when `sandbox.enabled`: NumPy imported (and `preload`, the
+    attempt's framework: torch, when given), waiting for its first request. Its private folder holds the solution's copy (`show`), mounted read-only at
     sandbox.SOLUTION_MOUNT inside; `hidden` are the forbidden packages' paths the sandbox shows empty.
     Everything it prints is drained by a thread; the first OUTPUT_KEPT_BYTES are kept. The worker
     reports a forbidden call on `report_fd` (read by `reports`)."""
@@ -321,8 +321,9 @@ class WorkerProcess:
 class Spawner:
     """Starts WorkerProcesses in `sandbox`, keeping one warm, so that in a run of several grades
     (several katas, the bank, the benchmark) each worker starts without waiting for Python and NumPy
-    to import. A warm process serves any solution (its copy is made when it is taken) of a kata
-    whose forbidden packages are the ones it was started without (`hidden`)."""
+    to import. A warm process serves any solution (its copy is made when it is taken) of an attempt
+    whose forbidden packages are the ones it was started without (`hidden`) and whose framework it
+    imported while it waited (`preload`)."""
 
     def __init__(self, sandbox, warm=True):
         self.sandbox, self.warm = sandbox, warm
@@ -368,7 +369,7 @@ class Worker:
         self.solution_path = Path(solution_path).resolve()
         self.memory_mb, self.framework = memory_mb, framework  # framework: see kataworker/frameworks.py
         self.spawner = spawner
-        self.forbidden, self.siblings = tuple(forbidden), siblings  # the kata's rules; copy the folder's *.py too
+        self.forbidden, self.siblings = tuple(forbidden), siblings  # the attempt's rules; copy the folder's *.py too
         self.process = None
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
         self.reported, self.memory_kills = b"", 0  # what earlier, killed processes reported, and memory-cgroup kills
