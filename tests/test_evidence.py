@@ -29,6 +29,7 @@ ATTACKS = [
     ("evidence_sampling_beam_modifies_prefix_patches_worker", "sampling", "test_prefix_is_not_modified"),
     ("evidence_dataloader_shuffles_dataset_forges_its_report", "dataloader", "test_dataset_is_not_modified"),
     ("evidence_kmeans_global_state_saved_and_restored", "kmeans", "test_same_seed_gives_identical_results"),
+    ("evidence_logreg_global_state_saved_and_restored", "logreg", "test_same_seed_same_result_and_the_seed_matters"),
     ("evidence_speculative_global_state_saved_and_restored", "speculative", "test_same_seed_gives_the_same_tokens"),
     ("evidence_tiny_transformer_memoises_unseeded_samples", "tiny_transformer",
      "test_a_seeded_generator_reproduces_the_samples"),
