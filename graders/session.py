@@ -326,14 +326,6 @@ class Spawner:
         self.spare = WorkerProcess(self.sandbox, hidden) if self.warm else None
         return process
 
-    def warm_up(self, forbidden=()):
-        """Start a spare for a kata that forbids `forbidden` now, if there is none, even when not `warm`:
-        for a worker the grade will need later (a fresh one, see Worker.fresh)."""
-        hidden = sandbox_mod.hidden_paths(tuple(forbidden)) if self.sandbox.enabled else ()
-        if self.spare is None or self.spare.hidden != hidden:
-            self.close()
-            self.spare = WorkerProcess(self.sandbox, hidden)
-
     def close(self):
         if self.spare is not None:
             self.spare.kill()
@@ -350,6 +342,7 @@ class Worker:
         self.spawner = spawner
         self.forbidden, self.siblings = tuple(forbidden), siblings  # the kata's rules; copy the folder's *.py too
         self.process = None
+        self.prepared = None  # a fresh Worker started ahead of the test that will ask for it
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
         self.reported, self.memory_kills = b"", 0  # what earlier, killed processes reported, and memory-cgroup kills
 
@@ -397,12 +390,17 @@ class Worker:
         return _read_back_inputs(value, shared, self.process.inputs_fd) if shared else value
 
     def fresh(self):
-        """A new Worker for the same solution: a process of its own, nothing kept from this one."""
-        return Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
+        """A new Worker for the same solution: a process of its own, nothing kept from this one (the one
+        `prepare_fresh` started, if any: it has imported the solution and answered nothing yet)."""
+        prepared, self.prepared = self.prepared, None
+        return prepared or Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
 
     def prepare_fresh(self):
-        """A test will ask for `fresh()`: have its process start now, while other tests run."""
-        self.spawner.warm_up(self.forbidden)
+        """A test will ask for `fresh()`: start its process and its import of the solution now, while
+        other tests run (a torch solution's import takes a second)."""
+        if self.prepared is None:
+            self.prepared = Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
+            self.prepared.start()
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""
@@ -410,7 +408,10 @@ class Worker:
             self.request({"op": "release"}, timeout)
 
     def close(self):
-        """Kill the process; -> the last bytes it printed, as text."""
+        """Kill the process (and a prepared fresh one); -> the last bytes it printed, as text."""
+        if self.prepared is not None:
+            self.prepared.close()
+            self.prepared = None
         if self.process is None:
             return ""
         self.process.kill()
