@@ -343,6 +343,7 @@ class Worker:
         self.forbidden, self.siblings = tuple(forbidden), siblings  # the kata's rules; copy the folder's *.py too
         self.process = None
         self.prepared = None  # a fresh Worker started ahead of the test that will ask for it
+        self.importing = False  # started, the reply to its import not read yet
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
         self.reported, self.memory_kills = b"", 0  # what earlier, killed processes reported, and memory-cgroup kills
 
@@ -356,11 +357,12 @@ class Worker:
                 "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
                 "forbidden": list(self.forbidden), "report_fd": self.process.report_fd}
         wire.write_message(self.process.request_w, wire.encode(load))
+        self.importing = True
 
     def cpu_sample(self, timeout):
         """(the current process, the CPU seconds all its processes used so far), measured from outside
         the sandbox (see `SolutionProxy.cpu_clock`); starts the process if there is none."""
-        if self.process is None:
+        if self.process is None or self.importing:
             self.load(timeout)
         return self.process, self.process.cpu_seconds()
 
@@ -372,15 +374,15 @@ class Worker:
         """Names the solution defines; raises a SolutionProblem if it does not import."""
         if self.process is None:
             self.start()
+        self.importing = False
         return self._reply(timeout)
 
     def request(self, message, timeout, answer=None):
         """Send `message`, answer its callbacks with `answer(id, method, args, kwargs)` (see
         SolutionProxy._answer) and return the reply's value. A `with_inputs` call's arrays go on the
         shared file, and the reply's arguments are the judge's reading of that file after the call."""
-        if self.process is None:
-            self.start()
-            self._reply(timeout)  # the import; a failure here surfaces as the call's failure
+        if self.process is None or self.importing:
+            self.load(timeout)  # the import; a failure here surfaces as the call's failure
         shared = _share_inputs(message, self.process.inputs_fd) if message.get("with_inputs") else []
         try:
             wire.write_message(self.process.request_w, wire.encode(message))
