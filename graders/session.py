@@ -326,14 +326,6 @@ class Spawner:
         self.spare = WorkerProcess(self.sandbox, hidden) if self.warm else None
         return process
 
-    def warm_up(self, forbidden=()):
-        """Start a spare for a kata that forbids `forbidden` now, if there is none, even when not `warm`:
-        for a worker the grade will need later (a fresh one, see Worker.fresh)."""
-        hidden = sandbox_mod.hidden_paths(tuple(forbidden)) if self.sandbox.enabled else ()
-        if self.spare is None or self.spare.hidden != hidden:
-            self.close()
-            self.spare = WorkerProcess(self.sandbox, hidden)
-
     def close(self):
         if self.spare is not None:
             self.spare.kill()
@@ -350,6 +342,8 @@ class Worker:
         self.spawner = spawner
         self.forbidden, self.siblings = tuple(forbidden), siblings  # the kata's rules; copy the folder's *.py too
         self.process = None
+        self.prepared = None  # a fresh Worker started ahead of the test that will ask for it
+        self.importing = False  # started, the reply to its import not read yet
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
         self.reported, self.memory_kills = b"", 0  # what earlier, killed processes reported, and memory-cgroup kills
 
@@ -363,11 +357,12 @@ class Worker:
                 "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
                 "forbidden": list(self.forbidden), "report_fd": self.process.report_fd}
         wire.write_message(self.process.request_w, wire.encode(load))
+        self.importing = True
 
     def cpu_sample(self, timeout):
         """(the current process, the CPU seconds all its processes used so far), measured from outside
         the sandbox (see `SolutionProxy.cpu_clock`); starts the process if there is none."""
-        if self.process is None:
+        if self.process is None or self.importing:
             self.load(timeout)
         return self.process, self.process.cpu_seconds()
 
@@ -379,15 +374,15 @@ class Worker:
         """Names the solution defines; raises a SolutionProblem if it does not import."""
         if self.process is None:
             self.start()
+        self.importing = False
         return self._reply(timeout)
 
     def request(self, message, timeout, answer=None):
         """Send `message`, answer its callbacks with `answer(id, method, args, kwargs)` (see
         SolutionProxy._answer) and return the reply's value. A `with_inputs` call's arrays go on the
         shared file, and the reply's arguments are the judge's reading of that file after the call."""
-        if self.process is None:
-            self.start()
-            self._reply(timeout)  # the import; a failure here surfaces as the call's failure
+        if self.process is None or self.importing:
+            self.load(timeout)  # the import; a failure here surfaces as the call's failure
         shared = _share_inputs(message, self.process.inputs_fd) if message.get("with_inputs") else []
         try:
             wire.write_message(self.process.request_w, wire.encode(message))
@@ -397,12 +392,17 @@ class Worker:
         return _read_back_inputs(value, shared, self.process.inputs_fd) if shared else value
 
     def fresh(self):
-        """A new Worker for the same solution: a process of its own, nothing kept from this one."""
-        return Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
+        """A new Worker for the same solution: a process of its own, nothing kept from this one (the one
+        `prepare_fresh` started, if any: it has imported the solution and answered nothing yet)."""
+        prepared, self.prepared = self.prepared, None
+        return prepared or Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
 
     def prepare_fresh(self):
-        """A test will ask for `fresh()`: have its process start now, while other tests run."""
-        self.spawner.warm_up(self.forbidden)
+        """A test will ask for `fresh()`: start its process and its import of the solution now, while
+        other tests run (a torch solution's import takes a second)."""
+        if self.prepared is None:
+            self.prepared = Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings)
+            self.prepared.start()
 
     def release(self, timeout):
         """Forget the objects the worker keeps for the test that just ended."""
@@ -410,7 +410,10 @@ class Worker:
             self.request({"op": "release"}, timeout)
 
     def close(self):
-        """Kill the process; -> the last bytes it printed, as text."""
+        """Kill the process (and a prepared fresh one); -> the last bytes it printed, as text."""
+        if self.prepared is not None:
+            self.prepared.close()
+            self.prepared = None
         if self.process is None:
             return ""
         self.process.kill()
