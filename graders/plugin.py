@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 import pytest
 
@@ -43,6 +44,12 @@ class TestResult:
     status: str
     message: str
     duration_s: float
+
+
+class Fresh(NamedTuple):
+    """A new worker process for one test: `solution` calls the solution there, `make` builds helpers there."""
+    solution: SolutionProxy
+    make: Callable
 
 
 class KataOutOfTime(SolutionTimeout):
@@ -126,6 +133,7 @@ class GradingPlugin:
         self.started = {}  # nodeid -> perf_counter at setup
         self.load_problem = None
         self.defined = []  # the names the solution defines, as its worker reported them (for suggestions)
+        self.fresh_tests_left = 0  # tests that ask for a fresh worker and have not started
         self.kata_budget_s = kata.kata_timeout_s
         self.kata_deadline = time.monotonic() + kata.kata_timeout_s
         self.test_deadline = self.kata_deadline
@@ -163,7 +171,8 @@ class GradingPlugin:
         except SolutionProblem as e:
             self.load_problem = e
             return
-        if any("fresh_solution" in getattr(item, "fixturenames", ()) for item in session.items):
+        self.fresh_tests_left = sum("fresh_solution" in getattr(item, "fixturenames", ()) for item in session.items)
+        if self.fresh_tests_left:
             self.backend.prepare_fresh()
 
     # -- running ---------------------------------------------------------------------------------
@@ -194,15 +203,22 @@ class GradingPlugin:
 
     @pytest.fixture
     def fresh_solution(self):
-        """`fresh_solution()` -> a `solution` proxy on a new worker process that has just imported the
-        solution (nothing kept from earlier calls); every one is closed when the test ends."""
+        """`fresh = fresh_solution(global_seed=3)` -> Fresh(solution, make) on a new worker process that has
+        just imported the solution (nothing kept from earlier calls), its global random states (np.random,
+        random, torch's) seeded with `global_seed` when given; every one is closed when the test ends."""
         backends = []
+        self.fresh_tests_left -= 1
 
-        def start():
+        def start(global_seed=None):
             backend = self.backend.fresh()
             backends.append(backend)
             backend.load(self.seconds_left())
-            return SolutionProxy(backend, self.seconds_left)
+            if self.fresh_tests_left > 0:              # the next test's process starts while this one runs
+                self.backend.prepare_fresh()
+            proxy = SolutionProxy(backend, self.seconds_left)
+            if global_seed is not None:
+                proxy._make("toys.common:seed_global_random", global_seed)
+            return Fresh(proxy, proxy._make)
 
         yield start
         for backend in backends:

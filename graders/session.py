@@ -341,14 +341,6 @@ class Spawner:
         self.spare = WorkerProcess(self.sandbox, hidden, preload) if self.warm else None
         return process
 
-    def warm_up(self, forbidden=(), preload=None):
-        """Start a spare for an attempt that forbids `forbidden` now, if there is none, even when not `warm`:
-        for a worker the grade will need later (a fresh one, see Worker.fresh)."""
-        hidden = self._hidden(forbidden, preload)
-        if self.spare is None or (self.spare.hidden, self.spare.preload) != (hidden, preload):
-            self.close()
-            self.spare = WorkerProcess(self.sandbox, hidden, preload)
-
     def _hidden(self, forbidden, preload):
         """What the sandbox hides for these rules: never a package the worker itself imports."""
         if not self.sandbox.enabled:
@@ -371,6 +363,8 @@ class Worker:
         self.spawner = spawner
         self.forbidden, self.siblings = tuple(forbidden), siblings  # the attempt's rules; copy the folder's *.py too
         self.process = None
+        self.prepared = None  # a fresh Worker started ahead of the test that will ask for it
+        self.importing = False  # started, the reply to its import not read yet
         self.output, self.output_total = "", 0  # what earlier, killed processes printed
         self.reported, self.memory_kills = b"", 0  # what earlier, killed processes reported, and memory-cgroup kills
 
@@ -384,11 +378,12 @@ class Worker:
                 "max_processes": sandbox_mod.MAX_PIDS if self.process.sandbox.enabled else None,
                 "forbidden": list(self.forbidden), "report_fd": self.process.report_fd, "framework": self.framework}
         wire.write_message(self.process.request_w, wire.encode(load))
+        self.importing = True
 
     def cpu_sample(self, timeout):
         """(the current process, the CPU seconds all its processes used so far), measured from outside
         the sandbox (see `SolutionProxy.cpu_clock`); starts the process if there is none."""
-        if self.process is None:
+        if self.process is None or self.importing:
             self.load(timeout)
         return self.process, self.process.cpu_seconds()
 
@@ -400,15 +395,15 @@ class Worker:
         """Names the solution defines; raises a SolutionProblem if it does not import."""
         if self.process is None:
             self.start()
+        self.importing = False
         return self._reply(timeout + self._framework_import_s())
 
     def request(self, message, timeout, answer=None):
         """Send `message`, answer its callbacks with `answer(id, method, args, kwargs)` (see
         SolutionProxy._answer) and return the reply's value. A `with_inputs` call's arrays go on the
         shared file, and the reply's arguments are the judge's reading of that file after the call."""
-        if self.process is None:
-            self.start()
-            self._reply(timeout + self._framework_import_s())  # the import; a failure surfaces as the call's
+        if self.process is None or self.importing:
+            self.load(timeout)  # the import; a failure here surfaces as the call's failure
         shared = _share_inputs(message, self.process.inputs_fd) if message.get("with_inputs") else []
         try:
             wire.write_message(self.process.request_w, wire.encode(message))
@@ -418,12 +413,19 @@ class Worker:
         return _read_back_inputs(value, shared, self.process.inputs_fd) if shared else value
 
     def fresh(self):
-        """A new Worker for the same solution: a process of its own, nothing kept from this one."""
-        return Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings, self.framework)
+        """A new Worker for the same solution: a process of its own, nothing kept from this one (the one
+        `prepare_fresh` started, if any: it has imported the solution and answered nothing yet)."""
+        prepared, self.prepared = self.prepared, None
+        return prepared or Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings,
+                                 self.framework)
 
     def prepare_fresh(self):
-        """A test will ask for `fresh()`: have its process start now, while other tests run."""
-        self.spawner.warm_up(self.forbidden, self._preload())
+        """A test will ask for `fresh()`: start its process and its import of the solution now, while
+        other tests run (a torch solution's import takes a second)."""
+        if self.prepared is None:
+            self.prepared = Worker(self.solution_path, self.memory_mb, self.spawner, self.forbidden, self.siblings,
+                                   self.framework)
+            self.prepared.start()
 
     def _preload(self):
         """The framework this attempt's process imports before its first request (frameworks.preload_of)."""
@@ -439,7 +441,10 @@ class Worker:
             self.request({"op": "release"}, timeout)
 
     def close(self):
-        """Kill the process; -> the last bytes it printed, as text."""
+        """Kill the process (and a prepared fresh one); -> the last bytes it printed, as text."""
+        if self.prepared is not None:
+            self.prepared.close()
+            self.prepared = None
         if self.process is None:
             return ""
         self.process.kill()

@@ -2,7 +2,10 @@
 to its kata's reference), graded through the real engine on the real katas. Each attack rewrites, in
 the solution's process, the evidence a hidden test reads (a toy's call log, a fetch counter, a mode
 recorder, the reported inputs) or passes a determinism check from memory, and each passed before the
-evidence moved out of its reach: now the test it targets fails, sandbox or not.
+evidence moved out of its reach: now the test it targets fails, sandbox or not. The last ones modify
+a list argument and forge its report (the judge now checks a consequence it sees itself), or draw from
+a global random state and put it back (the judge now asks again in a fresh process whose global state
+it seeded otherwise).
 
 CI has bubblewrap (SANDBOX_MODE is "require" there): the attacks are graded in the sandbox.
 """
@@ -23,6 +26,13 @@ ATTACKS = [
     ("evidence_kmeans_memoises_ignores_seed", "kmeans", "test_same_seed_gives_identical_results"),
     ("evidence_softmax_modifies_input_patches_worker", "softmax", "test_inputs_are_not_modified"),
     ("evidence_tiny_transformer_generate_in_train_mode", "tiny_transformer", "test_generate_runs_the_model_in_eval_mode"),
+    ("evidence_sampling_beam_modifies_prefix_patches_worker", "sampling", "test_prefix_is_not_modified"),
+    ("evidence_dataloader_shuffles_dataset_forges_its_report", "dataloader", "test_dataset_is_not_modified"),
+    ("evidence_kmeans_global_state_saved_and_restored", "kmeans", "test_same_seed_gives_identical_results"),
+    ("evidence_logreg_global_state_saved_and_restored", "logreg", "test_same_seed_same_result_and_the_seed_matters"),
+    ("evidence_speculative_global_state_saved_and_restored", "speculative", "test_same_seed_gives_the_same_tokens"),
+    ("evidence_tiny_transformer_memoises_unseeded_samples", "tiny_transformer",
+     "test_a_seeded_generator_reproduces_the_samples"),
 ]
 
 

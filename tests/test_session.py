@@ -184,6 +184,27 @@ def test_a_fresh_worker_keeps_nothing_from_earlier_calls(solution):
         fresh.close()
 
 
+def test_a_prepared_fresh_worker_is_handed_out_once_and_closed_with_its_worker(tmp_path):
+    path = tmp_path / "solution.py"
+    path.write_text(SOLUTION)
+    worker = Worker(path, memory_mb=1024, spawner=Spawner(detect(SANDBOX_MODE), warm=False))
+    try:
+        worker.load(timeout=30)
+        worker.prepare_fresh()
+        prepared = worker.prepared.process.popen              # started, its import under way, before any test asks
+        fresh = worker.fresh()
+        try:
+            assert fresh.process.popen is prepared and worker.prepared is None
+            assert SolutionProxy(fresh, lambda: 10.0).count_calls() == 1
+        finally:
+            fresh.close()
+        worker.prepare_fresh()
+        unused = worker.prepared.process.popen
+    finally:
+        worker.close()
+    assert unused.poll() is not None                           # a prepared worker no test took dies with the grade
+
+
 def test_spawner_hands_out_warm_processes_and_cleans_up(tmp_path):
     path = tmp_path / "solution.py"
     path.write_text(SOLUTION)

@@ -483,11 +483,13 @@ def identical(a, b):
 
 
 @pytest.mark.category("determinism")
-def test_same_seed_gives_identical_results(solution, fresh_solution, seed):
-    # Twice in this process, then once in a fresh one: an answer memoised in the process, or drawn from
-    # an unseeded generator, is not the same in another process.
+def test_same_seed_gives_identical_results(solution, make, fresh_solution, seed):
+    # Twice in this process, then once in a fresh one whose global random states (np.random, random)
+    # were seeded differently: an answer memoised in the process, drawn from an unseeded generator, or
+    # from the global state, is not the same there.
     X = integer_points(200, 2, seed=seed(6), span=40)                    # distinct points, exact arithmetic
-    fresh_process = fresh_solution()
+    make("toys.common:seed_global_random", 1)
+    fresh_process = fresh_solution(global_seed=2).solution
     for kwargs in ({"num_iters": 1}, {"num_iters": 1, "init": "random"}, {"seed": 3}, {"seed": 3, "init": "random"}):
         case = f"200 distinct integer points (200, 2), k=6, {kwargs}"
         first = call_kmeans(solution, X, 6, case, **kwargs)
@@ -495,7 +497,8 @@ def test_same_seed_gives_identical_results(solution, fresh_solution, seed):
             second = call_kmeans(again, X, 6, f"{case}, {how}", **kwargs)
             if not (identical(first[0], second[0]) and identical(first[1], second[1])):
                 raise AssertionError(f"two calls with the same arguments gave different results for {case}, {how}: "
-                                     f"{differences(*first, *second)} (seed your own np.random.default_rng(seed))")
+                                     f"{differences(*first, *second)} (seed your own np.random.default_rng(seed); "
+                                     "the global random state is not yours to draw from)")
 
 
 def differences(c1, l1, c2, l2):
@@ -510,6 +513,9 @@ def differences(c1, l1, c2, l2):
 
 @pytest.mark.category("determinism")
 def test_global_random_state_is_not_used(solution, make, seed):
+    # In-process evidence (GlobalRandomWatch runs beside the solution, which could rewrite it): it names
+    # a reseed, which no other test sees. That the results do not depend on the global state is checked
+    # out of the solution's reach, in a fresh process seeded differently (the test above).
     X = integer_points(60, 2, seed=seed(9))                              # distinct points, exact arithmetic
     watch = make("toys.common:GlobalRandomWatch")
     for init in ("k-means++", "random"):

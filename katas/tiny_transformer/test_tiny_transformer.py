@@ -512,16 +512,6 @@ def test_generate_runs_the_model_in_eval_mode(solution, make, lend):
                              "(dropout off) before decoding")
 
 
-@pytest.mark.category("determinism")
-def test_a_seeded_generator_reproduces_the_samples(solution, make):
-    model = new_model(solution, make, 10)
-    prompt = tokens(make, np.random.default_rng(10).integers(0, V, (4, 3)))
-    outs = [token_array(solution.generate(model, prompt, 8, temperature=1.0, generator=make(f"{TOYS}:generator", 7)),
-                        (4, 11), V, "generate with temperature 1.0") for _ in range(2)]
-    assert_equal(outs[1], outs[0], "two generate calls (temperature 1.0, 8 new tokens) each given a fresh "
-                 "torch.Generator seeded with 7: draw the samples from `generator`")
-
-
 @pytest.mark.category("statistics")
 def test_sampling_follows_softmax_of_logits_over_temperature(solution, make):
     model = new_model(solution, make, 11).eval()
@@ -608,3 +598,34 @@ def test_generate_crops_the_context_to_the_last_max_len_tokens(solution, make):
                 f"only {int(follows.sum())} of {follows.size} new tokens follow the cycle for {what}; row {b}: "
                 f"{out[b].tolist()}: once the sequence is longer than max_len, the model must see its LAST "
                 f"{CROP_MAX_LEN} tokens (idx[:, -max_len:])")
+
+
+# -- determinism in a fresh process ----------------------------------------------------------------
+
+@pytest.mark.category("determinism")
+def test_a_seeded_generator_reproduces_the_samples(solution, make, fresh_solution):
+    # Last in the file: its fresh process (a torch import, a second or more) starts with the grade.
+    # Twice here, then in a fresh process holding the same model (built alike, its state copied over)
+    # whose global random states were seeded differently: samples kept in the process, or drawn from
+    # anything but `generator` (torch's global generator included), differ there.
+    prompt = np.random.default_rng(10).integers(0, V, (4, 3))
+    fresh = fresh_solution()
+    model, fresh_model = new_model(solution, make, 10), new_model(fresh.solution, fresh.make, 10)
+    fresh.make(f"{TOYS}:load_state_arrays", fresh_model, make(f"{TOYS}:ModelProbe", model).state_arrays())
+    make("toys.common:seed_global_random", 1)
+    fresh.make("toys.common:seed_global_random", 2)
+    outs = [seeded_samples(there, build_there, built, prompt)
+            for there, build_there, built in ((solution, make, model), (solution, make, model),
+                                              (fresh.solution, fresh.make, fresh_model))]
+    assert_equal(outs[1], outs[0], "two generate calls (temperature 1.0, 8 new tokens) each given a fresh "
+                 "torch.Generator seeded with 7: draw the samples from `generator`")
+    assert_equal(outs[2], outs[0], "generate (temperature 1.0, 8 new tokens, a torch.Generator seeded with 7) in a "
+                 "fresh process holding the same model, its global random state seeded differently: draw the "
+                 "samples from `generator` only, and keep nothing from earlier calls")
+
+
+def seeded_samples(solution, make, model, prompt):
+    """generate(model, prompt, 8 new tokens, temperature 1.0) with a torch.Generator seeded with 7, in
+    `solution`'s process."""
+    out = solution.generate(model, tokens(make, prompt), 8, temperature=1.0, generator=make(f"{TOYS}:generator", 7))
+    return token_array(out, (len(prompt), prompt.shape[1] + 8), V, "generate with temperature 1.0")

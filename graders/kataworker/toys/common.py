@@ -1,13 +1,27 @@
 """Helpers every kata may use inside the worker."""
 
 import random
+import sys
 
 import numpy as np
 
 
+def seed_global_random(seed):
+    """Seed the process's global random states with `seed`: NumPy's legacy `np.random`, Python's
+    `random`, and torch's default generator when torch is loaded. A determinism test seeds two
+    processes differently: a result that depends on these states then differs between them."""
+    np.random.seed(seed)
+    random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    return seed
+
+
 class GlobalRandomWatch:
     """Snapshots the global random states (NumPy's legacy `np.random` and Python's `random`) when
-    built; `touched()` then names the ones a solution has used or reseeded since."""
+    built; `touched()` then names the ones a solution has used or reseeded since. In-process evidence,
+    which a solution that rewrites its own process can hide: the sound check of "the result does not
+    depend on the global state" is a fresh process seeded differently (`seed_global_random`)."""
 
     def __init__(self):
         self.numpy_state = np.random.get_state()

@@ -7,7 +7,6 @@
     epoch = make("toys.dataloader:EpochRun", loaders, 3)          # set_epoch, len, list on every rank
     first = make("toys.dataloader:FirstBatches", loader, 2)       # the loader's first 2 batches only
     runs = make("toys.dataloader:EpochOrders", loader, [0, 1])    # each epoch's flattened order
-    make("toys.dataloader:seed_global_random", 7)                 # reseed np.random and random
 
 Iterating a loader over millions of samples, or over thousands of epochs, happens here in the worker:
 only the few batches a test looks at cross the process boundary; EpochRun saves round trips (one
@@ -16,7 +15,6 @@ instead of three per rank). NumPy and the standard library only.
 
 import itertools
 import operator
-import random
 
 import numpy as np
 
@@ -99,10 +97,3 @@ class EpochOrders:
     def orders(self):
         return self._orders
 
-
-def seed_global_random(seed):
-    """Reseed the global random states (np.random's legacy one and Python's `random`): a solution
-    whose order depends on them changes its order after this."""
-    np.random.seed(seed)
-    random.seed(seed)
-    return seed

@@ -87,6 +87,12 @@ def sgd(model, lr):
     return SGD(model.parameters(), lr)
 
 
+def load_state_arrays(model, arrays):
+    """Load `arrays` ({name: array}, from ModelProbe.state_arrays) into `model`, built alike -> model."""
+    model.load_state_dict({name: torch.as_tensor(np.asarray(a)) for name, a in arrays.items()})
+    return model
+
+
 # -- reading the model ------------------------------------------------------------------------------
 
 class ModelProbe:
@@ -115,6 +121,10 @@ class ModelProbe:
             after = self.model(idx).detach().clone()
             row.copy_(saved)
         return before, after
+
+    def state_arrays(self):
+        """The model's state_dict as {name: array}, to load into the same model built in another process."""
+        return {name: t.detach().cpu().numpy().copy() for name, t in self.model.state_dict().items()}
 
     def next_token_logits(self, seq, start, window):
         """Eval-mode logits for the token at each position p in [start, L) of seq (B, L), each from the
