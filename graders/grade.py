@@ -98,7 +98,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
     backend.start()  # the worker imports NumPy and the solution while the judge imports pytest
     from graders.plugin import GradingPlugin, status_of
 
-    plugin = GradingPlugin(kata, backend, on_result=on_result, fresh_seed=fresh_seed)
+    plugin = GradingPlugin(kata, backend, on_result=on_result, fresh_seed=fresh_seed, framework=attempt.framework)
     try:
         exit_code = _run_pytest(paths.kata_dir(kata.id), plugin)
     finally:

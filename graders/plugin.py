@@ -126,8 +126,9 @@ def starter_names(path):
 class GradingPlugin:
     """Grades one kata. `backend` is a `graders.session.Worker` (or the benchmark's in-process twin)."""
 
-    def __init__(self, kata, backend, on_result=None, fresh_seed=None):
+    def __init__(self, kata, backend, on_result=None, fresh_seed=None, framework=None):
         self.kata, self.backend, self.on_result = kata, backend, on_result
+        self.framework = framework or kata.framework  # the attempt's: "numpy" or "torch"
         self.fresh_seed = fresh_seed  # None: the fixed seeds only
         self.results = []
         self.started = {}  # nodeid -> perf_counter at setup
@@ -186,6 +187,12 @@ class GradingPlugin:
         """`make("toys.speculative:CountingTarget", probs)`: a trusted helper object built in the worker,
         returned as a RemoteObject to pass to the solution and to query afterwards."""
         return self.proxy._make
+
+    @pytest.fixture(scope="session")
+    def framework(self):
+        """"numpy" or "torch": the attempt's framework, for the rare test whose contract differs between the
+        two (a torch.Generator does not draw what a numpy Generator draws); the test's docstring says how."""
+        return self.framework
 
     @pytest.fixture
     def seed(self, request):
