@@ -128,7 +128,7 @@ class GradingPlugin:
 
     def __init__(self, kata, backend, on_result=None, fresh_seed=None, framework=None):
         self.kata, self.backend, self.on_result = kata, backend, on_result
-        self.framework = framework or kata.framework  # the attempt's: "numpy" or "torch"
+        self.attempt_framework = framework or kata.framework  # "numpy" or "torch" (the `framework` fixture)
         self.fresh_seed = fresh_seed  # None: the fixed seeds only
         self.results = []
         self.started = {}  # nodeid -> perf_counter at setup
@@ -192,7 +192,7 @@ class GradingPlugin:
     def framework(self):
         """"numpy" or "torch": the attempt's framework, for the rare test whose contract differs between the
         two (a torch.Generator does not draw what a numpy Generator draws); the test's docstring says how."""
-        return self.framework
+        return self.attempt_framework
 
     @pytest.fixture
     def seed(self, request):
