@@ -212,7 +212,7 @@ def _run_pytest(kata_dir, plugin):
 
     args = [str(kata_dir), "--disable-plugin-autoload", "--noconftest", "-p", "no:cacheprovider",
             "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin",
-            "-p", "no:nose", "-p", "no:legacypath",
+            "-p", "no:nose", "-p", "no:legacypath", "-p", "no:unraisableexception", "-p", "no:threadexception",
             "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(kata_dir.parent.parent)]
     ctrl_c = _CtrlC()
     exit_code = int(pytest.main(args, plugins=[plugin, ctrl_c]))

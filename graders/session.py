@@ -712,6 +712,8 @@ def _wrap(proxy, value):
     """Handles in a reply become RemoteObjects."""
     if isinstance(value, wire.Handle):
         return RemoteObject(proxy, value)
+    if isinstance(value, (list, tuple)) and all(type(v) in wire.SCALARS for v in value):
+        return value  # numbers only (a statistical test's reply): nothing to wrap
     if isinstance(value, list):
         return [_wrap(proxy, v) for v in value]
     if isinstance(value, tuple):

@@ -86,6 +86,30 @@ def test_oversized_messages_are_refused_before_reading(monkeypatch):
         wire.read_message(lambda n, s=io.BytesIO(huge_header): _read_exact(s, n))
 
 
+@pytest.mark.parametrize("make_tree", [
+    lambda n: {"list": list(range(n))},                                   # flat: counted without a visit each
+    lambda n: {"tuple": [{"list": [0, 1]} for _ in range(n // 3 + 1)]},   # nested: visited one by one
+])
+def test_values_past_the_node_cap_are_refused_and_the_deadline_checked(monkeypatch, make_tree):
+    monkeypatch.setattr(wire, "MAX_NODES", 30_000)
+    with pytest.raises(wire.WireError, match="more than 30,000 values"):
+        wire.decode(make_tree(30_001), [])
+    checks = []
+    assert wire.decode(make_tree(29_000), [], check=lambda: checks.append(1)) is not None
+    assert len(checks) >= 2  # the deadline is looked at every 10,000 values, on either path
+
+
+def test_lists_of_numbers_keep_their_exact_types():
+    value = [[1, 2.5, True, None, "a"], (3, 4), [np.int64(5)], [float("nan")], [IntLike(7)]]
+    back = round_trip(value)
+    assert back[:2] == [[1, 2.5, True, None, "a"], (3, 4)]
+    assert type(back[2][0]) is np.int64 and np.isnan(back[3][0]) and type(back[4][0]) is int
+
+
+class IntLike(int):
+    """An int subclass (e.g. an IntEnum) crosses as its number."""
+
+
 @pytest.mark.parametrize("tree, buffers", [
     ({"array": [0, "|O", [1]]}, [b"12345678"]),          # object dtype: would build Python objects
     ({"array": [0, "<f8", [2]]}, [b"12345678"]),         # shape says 16 bytes, buffer has 8

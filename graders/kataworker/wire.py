@@ -25,6 +25,7 @@ MAX_NODES = 1_000_000            # values built while decoding one message
 MAX_DEPTH = 100                  # containers nested in one another (real replies nest a few deep)
 MAX_DIMS = 64                    # NumPy's own limit on an array's dimensions
 MAX_NAME_CHARS = 1000            # a handle's type name (a class name)
+SCALARS = frozenset((type(None), bool, int, float, str))  # JSON's own leaves (exact types, no subclasses)
 
 SAFE_DTYPES = {
     np.dtype(name).str: np.dtype(name)
@@ -98,10 +99,11 @@ def encode(value, to_handle=None):
             return float(v)
         if isinstance(v, (bytes, bytearray)):
             return {"bytes": add_buffer(bytes(v))}
-        if isinstance(v, tuple):
-            return {"tuple": [enc(x) for x in v]}
-        if isinstance(v, list):
-            return {"list": [enc(x) for x in v]}
+        if isinstance(v, (list, tuple)):
+            kind = "list" if isinstance(v, list) else "tuple"
+            if all(type(x) in SCALARS for x in v):  # a list of numbers (a reply of tokens): JSON as it is
+                return {kind: list(v)}
+            return {kind: [enc(x) for x in v]}
         if isinstance(v, dict):
             return {"dict": [[enc(k), enc(x)] for k, x in v.items()]}
         if isinstance(v, Handle):
@@ -148,7 +150,16 @@ def decode(tree, buffers, check=None):
             raise WireError(f"malformed node {_clip(v)}")
         (kind, x), = v.items()
         if kind in ("list", "tuple"):
-            items = [dec(i, depth + 1) for i in _fields(x, kind)]
+            x = _fields(x, kind)
+            if all(type(i) in SCALARS for i in x):  # leaves only: counted, not visited one by one
+                before, nodes = nodes, nodes + len(x)
+                if nodes > MAX_NODES:
+                    raise WireError(f"a message of more than {MAX_NODES:,} values")
+                if check is not None and nodes // 10_000 > before // 10_000:
+                    check()
+                items = x
+            else:
+                items = [dec(i, depth + 1) for i in x]
             return items if kind == "list" else tuple(items)
         if kind == "dict":
             pairs = [_fields(pair, "dict entry", 2) for pair in _fields(x, kind)]
