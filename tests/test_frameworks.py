@@ -302,3 +302,33 @@ def test_a_spare_serves_only_an_attempt_of_its_hidden_set_and_preload():
         for process in (first, torch_spare, numpy_process):
             process.kill()
         spawner.close()
+
+
+@pytest.mark.parametrize("framework", ["numpy", "torch"])
+def test_a_hidden_test_can_ask_which_framework_the_attempt_is_in(tmp_path, framework):
+    """The `framework` fixture: the attempt's, for the rare test whose contract differs between the two."""
+    import shutil
+
+    from conftest import ENGINE_KATA
+
+    root = tmp_path / "repo"
+    shutil.copytree(ENGINE_KATA, root)
+    manifest = root / "kata.yaml"
+    manifest.write_text(manifest.read_text().replace("      forbidden: [torch, scipy.special.softmax]\n",
+                                                     "      forbidden: [torch, scipy.special.softmax]\n"
+                                                     "    torch:\n      forbidden: [numpy]\n", 1))
+    tests = root / "katas" / "probe"
+    for old in tests.glob("test_*.py"):
+        old.unlink()
+    (tests / "test_framework.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.category("correctness")
+        def test_the_framework_is_the_attempts(framework, solution):
+            assert framework == solution.written_in(), framework
+    """))
+    shutil.copy(tests / "starter.py", tests / "starter_torch.py")
+    source = solution_file(tmp_path, f"def written_in():\n    return {framework!r}\n", name="probe.py")
+    kata = load_manifest(manifest)["probe"]
+    result = grade(kata, Paths(root), source, framework=framework, backend=InProcess(source, framework))
+    assert result.status == "passed", [t.message for t in result.tests] or result.message
