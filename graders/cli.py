@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from graders.grade import GraderError, grade as grade_kata, grader_failure, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
-from graders.repo import (FRAMEWORK_LABELS, Paths, UsageError, attempt_of, attempts_of, check_kata_ids, nox_command,
+from graders.repo import (FORWARDERS, FRAMEWORK_LABELS, Paths, UsageError, attempt_of, attempts_of, check_kata_ids, nox_command,
                           ready_katas)
 from graders.report import LABELS, Reporter, cut, fill, terminal_width
 from graders.sandbox import detect
@@ -58,9 +58,9 @@ def grade(args, katas):
 
 
 def strays(katas, paths):
-    """The solutions/*.py files that are no attempt's file (their stem is no attempt's key)."""
+    """The solutions/*.py files that are no attempt's file (their stem is no attempt's key) and no forwarder."""
     keys = {a.key for kata in katas.values() for a in attempts_of(kata, paths)}
-    return sorted(p for p in (paths.root / "solutions").glob("*.py") if p.stem not in keys)
+    return sorted(p for p in (paths.root / "solutions").glob("*.py") if p.stem not in keys and p.name not in FORWARDERS)
 
 
 def attempted(kata, paths):

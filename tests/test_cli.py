@@ -4,6 +4,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from conftest import REPO, run_graders
+from graders.repo import FORWARDERS
 from test_engine import MISBEHAVING, in_solutions
 
 
@@ -340,8 +342,20 @@ def test_grade_names_the_files_in_solutions_that_are_no_attempt(probe_root):
     (probe_root / "solutions" / "probe.py").write_text((MISBEHAVING / "correct.py").read_text())
     (probe_root / "solutions" / "probe_torch.py").write_text("import torch\n")   # probe has no PyTorch version
     (probe_root / "solutions" / "helpers.py").write_text("")
+    for forwarder in FORWARDERS:
+        shutil.copy(REPO / "solutions" / forwarder, probe_root / "solutions" / forwarder)
     proc = run_graders("grade", root=probe_root)
     assert proc.returncode == 0 and "probe: passed - 5/5" in proc.stdout
     for name in ("helpers", "probe_torch"):
         assert f"solutions/{name}.py is not an attempt at a kata" in proc.stdout
+    assert not any(f"solutions/{forwarder}" in proc.stdout for forwarder in FORWARDERS)
     assert not (probe_root / ".results" / "probe_torch.json").exists()
+
+
+def test_python_m_graders_works_from_the_solutions_folder():
+    """solutions/graders.py: `python -m graders` there runs the repository's graders."""
+    proc = subprocess.run([sys.executable, "-m", "graders", "list"], cwd=REPO / "solutions", capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and re.search(r"^attention +\*{5}", proc.stdout, re.M), proc.stdout + proc.stderr
+
+

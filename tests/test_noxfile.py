@@ -50,6 +50,8 @@ def repo(tmp_path_factory):
     (root / "graders").mkdir()
     (root / "graders" / "__init__.py").write_text("")
     (root / "graders" / "__main__.py").write_text(STUB)
+    (root / "solutions").mkdir()
+    shutil.copy(REPO / "solutions" / "noxfile.py", root / "solutions" / "noxfile.py")
     return root
 
 
@@ -126,6 +128,12 @@ def test_printed_commands_name_nox_as_it_was_called(repo):
     assert f"KATA_NOX={NOX} " in nox(repo, "-s", "list").stdout
     on_path = nox(repo, "-s", "list", env={"PATH": f"{NOX.parent}:/usr/bin:/bin"})
     assert "KATA_NOX=nox " in on_path.stdout
+
+
+def test_nox_in_the_solutions_folder_runs_the_roots_sessions_from_the_root(repo):
+    proc = nox(repo / "solutions", "-s", "grade", "--", "attention", env={"STUB_EXIT": "1"})
+    assert proc.returncode == 1 and f"KATA_NOX={NOX} grade attention" in proc.stdout, proc.stdout
+    assert not (repo / "solutions" / ".nox").exists()  # one learner environment: the root's
 
 
 def test_a_kata_given_as_a_session_says_where_it_goes(repo):
