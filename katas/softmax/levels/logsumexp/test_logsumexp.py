@@ -7,7 +7,7 @@ with a +inf entry, max + log(count) for equal entries). Tolerances:
                 differ by a few ulp of the result (results O(1) to O(1e4); ulp(1e4) = 1.8e-12 is inside
                 the rtol); the bugs here are off by far more, or are inf or NaN.
   float32 in -> rtol 1e-6, atol 1e-5 for results up to ~10 (ulp(8) = 9.5e-7 in float32; a float32 max-shift
-                or logaddexp.reduce solution was measured at <= 30% of this bound over 300 random (5, 7)
+                or logaddexp.reduce solution was measured at <= 7% of this bound over 300 random (5, 7)
                 cases of magnitude ~3).
 """
 
