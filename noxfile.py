@@ -200,11 +200,12 @@ def manifest_frameworks(root=ROOT):
 def needs_torch(posargs, root=ROOT):
     """Whether a command on the katas named in `posargs` (none: every attempt in solutions/) touches a
     PyTorch attempt: `--torch`, a kata whose first framework is PyTorch, or a solutions/<kata>_torch.py
-    (grading a kata grades every attempt of it). A NumPy attempt never installs PyTorch."""
+    (grading a kata grades every attempt of it; `kata:level` counts as its kata). A NumPy attempt never
+    installs PyTorch."""
     frameworks = manifest_frameworks(root)
     if "--torch" in posargs:
         return True
-    named = [arg for arg in posargs if arg in frameworks]
+    named = [arg.partition(":")[0] for arg in posargs if arg.partition(":")[0] in frameworks]  # kata or kata:level
     stems = named or [p.stem for p in (root / "solutions").glob("*.py")]
     return any(frameworks.get(stem, [None])[0] == "torch"
                or (stem.endswith("_torch") and "torch" in frameworks.get(stem[:-len("_torch")], []))

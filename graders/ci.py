@@ -269,15 +269,19 @@ def upsert_comment(api, number, body, keep_if=None):
 
 
 def hidden_test_names(root, katas):
-    """{kata: names of the test functions in katas/<kata>/test_*.py}, read from this checkout's AST."""
+    """{kata: names of the test functions in katas/<kata>/test_*.py}, read from this checkout's AST; a
+    level's under `kata:level`, from katas/<kata>/levels/<level>/test_*.py."""
     import ast
 
     names = {}
-    for kata_id in katas:
-        names[kata_id] = set()
-        for path in (Path(root) / "katas" / kata_id).glob("test_*.py"):
-            names[kata_id] |= {node.name for node in ast.parse(path.read_text()).body
-                               if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    folders = {kata_id: Path(root) / "katas" / kata_id for kata_id in katas}
+    folders.update({f"{kata.id}:{level.id}": Path(root) / "katas" / kata.id / "levels" / level.id
+                    for kata in katas.values() for level in kata.levels})
+    for name, folder in folders.items():
+        names[name] = set()
+        for path in folder.glob("test_*.py"):
+            names[name] |= {node.name for node in ast.parse(path.read_text()).body
+                            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
     return names
 
 

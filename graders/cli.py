@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 from graders.grade import GraderError, grade as grade_kata, grader_failure, write_json
 from graders.progress import DAY_S, ProgressError, ProgressStore
-from graders.repo import (FORWARDERS, FRAMEWORK_LABELS, Paths, UsageError, attempt_of, attempts_of, check_kata_ids, nox_command,
-                          ready_katas)
+from graders.repo import (FORWARDERS, FRAMEWORK_LABELS, Attempt, Paths, UsageError, attempt_of, attempts_of, check_kata_ids,
+                          chosen_attempt, defines_any, file_stem, nox_command, ready_katas, split_target)
 from graders.report import LABELS, Reporter, cut, fill, terminal_width
 from graders.sandbox import detect
 from graders.session import Spawner
@@ -19,9 +19,10 @@ def grade(args, katas):
     paths = Paths(args.root)
     ids = args.katas or [k for k in ready_katas(katas, paths) if attempted(katas[k], paths)]
     check_kata_ids(ids, katas, paths)
-    attempts = [a for k in ids for a in attempts_to_grade(katas[k], paths, args)]
-    if (args.solution or args.json) and len(attempts) != 1:
+    named = [a for target in ids for a in attempts_to_grade(target, katas, paths, args)]
+    if (args.solution or args.json) and len(named) != 1:
         raise UsageError("--solution and --json take exactly one kata (and one attempt of it: --torch for the PyTorch one)")
+    attempts = [a for attempt in named for a in [attempt, *levels_to_grade(attempt, args)]]
     if args.solution and not args.solution.is_file():
         raise UsageError(f"no solution file at {args.solution}")
     reporter = Reporter()
@@ -47,35 +48,70 @@ def grade(args, katas):
             results.append(_grade_one(args, attempt, reporter, spawner, record, fresh_seed))
     finally:
         spawner.close()
-    if record and len(results) == 1 and results[0].status == "passed":
-        reporter.print(next_steps(attempts[0].kata, load_progress(paths, reporter), katas, paths,
-                                  getattr(args, "interview_s", None), key=attempts[0].key))
-    if len(results) > 1:
+    graded = dict(zip((a.key for a in attempts), results))
+    for attempt in named:
+        if attempt.level is None and attempt.kata.levels:
+            reporter.print(fill(levels_words(attempt, graded), reporter.width))
+    if record and len(named) == 1 and graded[named[0].key].status == "passed":
+        reporter.print(next_steps(named[0], load_progress(paths, reporter), katas, paths,
+                                  getattr(args, "interview_s", None)))
+    if len(named) > 1:
         from graders.scoreboard import board_from_results, render_terminal
         reporter.print(render_terminal(board_from_results(results, katas, ready_katas(katas, paths)),
                                        paint=reporter.paint))
-    return 0 if all(r.status in PASSING for r in results) else 1
+    # the exit code is the named attempts': a level graded because the file defines its functions is
+    # reported, never failed on (a helper of the learner's own may share a level's function name)
+    return 0 if all(graded[a.key].status in PASSING for a in named) else 1
 
 
 def strays(katas, paths):
-    """The solutions/*.py files that are no attempt's file (their stem is no attempt's key) and no forwarder."""
-    keys = {a.key for kata in katas.values() for a in attempts_of(kata, paths)}
-    return sorted(p for p in (paths.root / "solutions").glob("*.py") if p.stem not in keys and p.name not in FORWARDERS)
+    """The solutions/*.py files that are no attempt's file (a kata's, or a fresh level's) and no forwarder."""
+    files = {a.solution_path.name for kata in katas.values() for base in attempts_of(kata, paths)
+             for a in [base, *base.levels()]}
+    return sorted(p for p in (paths.root / "solutions").glob("*.py") if p.name not in files and p.name not in FORWARDERS)
 
 
 def attempted(kata, paths):
-    """Whether solutions/ holds an attempt at `kata`, in any of its frameworks."""
-    return any(a.solution_path.is_file() for a in attempts_of(kata, paths))
+    """Whether solutions/ holds an attempt at `kata`, in any of its frameworks (or at a fresh-file level of it)."""
+    return any(a.solution_path.is_file() for base in attempts_of(kata, paths) for a in [base, *base.levels()])
 
 
-def attempts_to_grade(kata, paths, args):
-    """The attempts `grade KATA` grades: with --torch the PyTorch one; with --solution or --json (one
-    file) the first framework's; else every one whose file exists (the first framework's when none
-    does, to say how to start)."""
+def attempts_to_grade(target, katas, paths, args):
+    """The attempts `grade KATA` (or `grade KATA:LEVEL`) grades: with --torch the PyTorch one; with
+    --solution or --json (one file) the first framework's; else every one whose file exists (the
+    first framework's when none does, to say how to start)."""
+    kata_id, level_id = split_target(target)
+    kata = katas[kata_id]
     if getattr(args, "torch", False) or args.solution or args.json:
-        return [attempt_of(kata, "torch" if getattr(args, "torch", False) else None, paths)]
-    existing = [a for a in attempts_of(kata, paths) if a.solution_path.is_file()]
-    return existing or [attempt_of(kata, None, paths)]
+        bases = [attempt_of(kata, "torch" if getattr(args, "torch", False) else None, paths)]
+    else:
+        bases = attempts_of(kata, paths)
+    chosen = bases if level_id is None else [Attempt(kata, b.framework, paths, kata.level(level_id)) for b in bases]
+    if len(chosen) == 1:
+        return chosen
+    return [a for a in chosen if a.solution_path.is_file()] or chosen[:1]
+
+
+def levels_to_grade(attempt, args):
+    """The levels `grade KATA` grades with the kata: each one the attempt's file defines (a same-file level's
+    functions), or whose own file exists (a fresh level); none for one file (--solution, --json)."""
+    if attempt.level is not None or args.solution or args.json:
+        return []
+    return [level for level in attempt.levels() if level.attempted()]
+
+
+def levels_words(attempt, graded):
+    """`softmax levels: 1/2 passed (logsumexp passed; label_smoothing not started: ...)`, from this run's results."""
+    words, passed = [], 0
+    for level in attempt.levels():
+        result = graded.get(level.key)
+        if result is None:
+            words.append(f"{level.level.id} not started ({nox_command('start', *level.command_args())})")
+            continue
+        passed += result.status == "passed"
+        words.append(f"{level.level.id} {result.status.replace('_', ' ')}"
+                     + (f" {result.passed}/{result.total}" if result.status != "passed" and result.total else ""))
+    return f"{attempt.label} levels: {passed}/{len(words)} passed ({'; '.join(words)})\n"
 
 
 def _grade_one(args, attempt, reporter, spawner, record, fresh_seed=None):
@@ -84,18 +120,18 @@ def _grade_one(args, attempt, reporter, spawner, record, fresh_seed=None):
     kata, paths = attempt.kata, attempt.paths
     solution = args.solution or attempt.solution_path
     several = len(attempts_of(kata, paths)) > 1
-    reporter.kata_header(kata, paths.shown(solution), FRAMEWORK_LABELS[attempt.framework] if several else "")
+    reporter.kata_header(attempt, paths.shown(solution), FRAMEWORK_LABELS[attempt.framework] if several else "")
     try:
         result = grade_kata(kata, paths, solution, on_result=reporter.test_line, spawner=spawner,
-                            framework=attempt.framework, fresh_seed=fresh_seed)
+                            framework=attempt.framework, fresh_seed=fresh_seed, level=attempt.level)
     except GraderError as e:  # this kata could not be graded: say so in its result, and go on to the next
         result = grader_failure(kata, e, spawner.sandbox, attempt.key)
     reporter.summary(result)
     if record:
         with recording(paths, reporter) as store:
-            store.graded(attempt.key, result, time.time(), kata.minutes)
+            store.graded(attempt.key, result, time.time(), attempt.minutes)
         _write(result, paths.last_result(attempt.key), reporter, f"for `{nox_command('scoreboard')}`")
-    for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{attempt.key}.json")):
+    for target in filter(None, (args.json, args.results_dir and args.results_dir / f"{file_stem(attempt.key)}.json")):
         _write(result, target, reporter)
     return result
 
@@ -130,25 +166,29 @@ def recording(paths, reporter):
         reporter.print(f"(your progress was not recorded: {e})")
 
 
-def next_steps(kata, store, katas, paths, interview_s=None, key=None):
-    """After a full pass: the time against the kata's minutes (a mock interview's: against its own time),
-    and the next kata due (not inside a mock interview, whose follow-ups come next); wrapped to the
-    terminal's width."""
-    record = store.kata(key or kata.id)
+def next_steps(attempt, store, katas, paths, interview_s=None):
+    """After a full pass of an attempt (a kata's or a level's): the time against its minutes (a mock
+    interview's: against its own time), then its next level not passed yet, or the next kata due (not
+    inside a mock interview, whose follow-ups come next); wrapped to the terminal's width."""
+    kata, minutes = attempt.kata, attempt.minutes
+    record = store.kata(attempt.key)
     solve = record.solves[-1] if record.solves and record.latest() and record.solves[-1]["at"] == record.latest()["at"] else None
     lines = []
     if solve:
-        allowed = (kata.minutes * 60, f"the interview's {kata.minutes} minutes") if interview_s is None else (
+        allowed = (minutes * 60, f"the interview's {minutes} minutes") if interview_s is None else (
             interview_s, f"this mock interview's {clock(interview_s)}")
         verdict = "inside" if solve["seconds"] <= allowed[0] else "over"
         hints = f", with {solve['hints']} hint(s)" if solve["hints"] else ""
         lines.append(f"Solved in {clock(solve['seconds'])}{hints}: {verdict} {allowed[1]} "
                      f"(best {clock(record.best_seconds())}). It comes back {due_words(record.due, time.time())}.")
     else:
-        fresh = nox_command("start", kata.id, *(["--torch"] if key and key != kata.id else []), "--fresh")
-        lines.append(f"Passed. (No clock was running: `{fresh}` times a from-scratch attempt.)")
+        again = nox_command("start", *attempt.command_args(), *([] if attempt.same_file else ["--fresh"]))
+        lines.append(f"Passed. (No clock was running: `{again}` times {'the level' if attempt.same_file else 'a from-scratch attempt'}.)")
+    level = next((a for a in attempt.base.levels() if not store.kata(a.key).solved() and a.key != attempt.key), None)
     due = next_due_kata(store, katas, ready_katas(katas, paths), time.time(), exclude=kata.id)
-    if due and interview_s is None:
+    if level and interview_s is None:
+        lines.append(f"Next level: {level.title} ({nox_command('start', *level.command_args())})")
+    elif due and interview_s is None:
         lines.append(f"Next: {due} ({nox_command('drill')}), "
                      f"or write the follow-ups: {nox_command('interview', kata.id)}")
     return "\n".join(fill(line, terminal_width()) for line in lines)
@@ -156,22 +196,23 @@ def next_steps(kata, store, katas, paths, interview_s=None, key=None):
 
 def start(args, katas):
     paths = Paths(args.root)
-    check_kata_ids([args.kata], katas, paths)
-    attempt = attempt_of(katas[args.kata], "torch" if getattr(args, "torch", False) else None, paths)
+    attempt = chosen_attempt(args, katas, paths)  # `kata` or `kata:level`, --torch: the PyTorch attempt
+    if attempt.same_file:
+        return start_level(args, attempt)
     starter, target = attempt.starter_path, attempt.solution_path
-    again = [args.kata, *(["--torch"] if getattr(args, "torch", False) else [])]
+    again = attempt.command_args()
     prompt = attempt.prompt_path
     fresh = args.fresh or args.force
-    kata = katas[args.kata]
+    kata = attempt.kata
     if target.exists() and not fresh:
         print(f"{target.relative_to(paths.root)} already exists: that is your attempt, left as it is.\n"
               f"The problem:  {prompt.relative_to(paths.root)}\n"
-              f"Grade it:     {nox_command('grade', args.kata)}\n"
+              f"Grade it:     {nox_command('grade', attempt.name)}\n"
               f"To rewrite it from scratch (your attempt is archived first): "
               f"{nox_command('start', *again, '--fresh')}")
         return 0
     if target.exists():
-        archived = paths.history(attempt.key, time.strftime("%Y%m%d-%H%M%S"))
+        archived = paths.history(file_stem(attempt.key), time.strftime("%Y%m%d-%H%M%S"))
         archived.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, archived)
         print(f"Archived your previous attempt as {archived.relative_to(paths.root)}")
@@ -179,13 +220,68 @@ def start(args, katas):
     shutil.copyfile(starter, target)
     with recording(paths, Reporter()) as store:
         store.started(attempt.key, time.time(), restart=True)
-    allowed = getattr(args, "minutes", None)  # a mock interview's own time (`interview --minutes`)
-    limit = f"{clock(allowed * 60)} in this mock interview" if allowed else f"{kata.minutes} minutes in an interview"
     framework = f", in {FRAMEWORK_LABELS[attempt.framework]}" if len(attempts_of(kata, paths)) > 1 else ""
-    print(f"Wrote {target.relative_to(paths.root)}: {kata.title}{framework}. The clock is running: {limit}.\n"
+    print(f"Wrote {target.relative_to(paths.root)}: {attempt.title}{framework}. The clock is running: "
+          f"{time_allowed(args, attempt)}.\n"
           f"The problem:  {prompt.relative_to(paths.root)}\n"
-          f"Grade it:     {nox_command('grade', args.kata)}      (stuck? {nox_command('hint', args.kata)})")
+          f"Grade it:     {nox_command('grade', attempt.name)}      (stuck? {nox_command('hint', attempt.name)})")
     return 0
+
+
+def time_allowed(args, attempt):
+    allowed = getattr(args, "minutes", None)  # a mock interview's own time (`interview --minutes`)
+    return f"{clock(allowed * 60)} in this mock interview" if allowed else f"{attempt.minutes} minutes in an interview"
+
+
+def start_level(args, attempt):
+    """`start KATA:LEVEL` for a level written in the kata's own file: the clock starts, and the level's
+    stub (its new functions, raising NotImplementedError) is appended to the file, unless the file
+    defines one of them already. Nothing the learner wrote is ever overwritten or removed."""
+    paths, target = attempt.paths, attempt.solution_path
+    shown = target.relative_to(paths.root)
+    if not target.is_file():
+        raise UsageError(f"{attempt.name} extends your solution of {attempt.kata.id}, and {shown} does not exist: "
+                         f"start the kata first ({nox_command('start', *attempt.base.command_args())})")
+    marks = " or ".join(f"`{mark}`" for mark in attempt.level.functions)
+    if attempt.attempted():
+        what = f"{shown} already defines {marks}: that is your attempt at the level, left as it is"
+    elif attempt.starter_path.is_file():
+        stub = attempt.starter_path.read_text(encoding="utf-8")
+        if defines_any(attempt.starter_path, [(name, None) for name in top_level_names(target)]):
+            raise UsageError(f"{shown} defines a name the level's stub defines too: add {marks} by hand "
+                             f"(the problem: {attempt.prompt_path.relative_to(paths.root)})")
+        with target.open("a", encoding="utf-8") as f:
+            f.write(stub_to_append(target.read_text(encoding="utf-8"), stub, attempt))
+        what = f"Appended the stub of {marks} to {shown} (the rest of the file is as you left it)"
+    else:
+        what = f"Add {marks} to {shown} (the rest of your solution stays as it is)"
+    with recording(paths, Reporter()) as store:
+        store.started(attempt.key, time.time(), restart=True)
+    print(f"Level {attempt.name}: {attempt.title}. {what}. The clock is running: {time_allowed(args, attempt)}.\n"
+          f"The problem:  {attempt.prompt_path.relative_to(paths.root)}   ({nox_command('prompt', *attempt.command_args())})\n"
+          f"Grade it:     {nox_command('grade', *attempt.command_args())}")
+    return 0
+
+
+def top_level_names(path):
+    """The functions and classes a Python file defines at its top level (none if it does not parse)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return []
+    return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def stub_to_append(source, stub, attempt):
+    """The stub as appended to `source`: under a heading comment, without the import lines `source` has already."""
+    have = {line.strip() for line in source.splitlines()}
+    lines = stub.splitlines()
+    while lines and (lines[0].strip() in have and lines[0].startswith(("import ", "from ")) or not lines[0].strip()):
+        lines.pop(0)
+    gap = "" if source.endswith("\n") or not source else "\n"
+    return f"{gap}\n\n# -- Level {attempt.name}: {attempt.title} --\n\n" + "\n".join(lines) + "\n"
 
 
 def list(args, katas):  # noqa: A001 - the subcommand's name
@@ -195,19 +291,20 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
     store = load_progress(paths, reporter)
     ready = set(ready_katas(katas, paths))
     now = time.time()
-    rows, statuses = [("kata", "asked", "level", "target", "latest", "best", "best time", "due", "where")], [None]
+    rows, statuses = [("kata", "asked", "difficulty", "target", "latest", "best", "levels", "best time", "due",
+                       "where")], [None]
     for kata in katas.values():
         where = ", ".join(kata.companies)
         if kata.id not in ready:
             rows.append((kata.id, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", "coming soon", "", "", "",
-                         where))
+                         "", where))
             statuses.append(None)
             continue
         for attempt in attempts_of(kata, paths):  # a row per framework: passed in NumPy is not passed in PyTorch
             record = store.katas.get(attempt.key)
             latest, status = latest_words(paths, attempt.key, record)
             rows.append((attempt.label, "*" * kata.stars, kata.difficulty, f"{kata.minutes} min", latest,
-                         best_words(record), best_time_words(record, kata),
+                         best_words(record), levels_passed(attempt, store), best_time_words(record, kata),
                          due_words(record.due, now) if record and record.due else "", where))
             statuses.append(status)
 
@@ -219,16 +316,24 @@ def list(args, katas):  # noqa: A001 - the subcommand's name
     return 0
 
 
-LIST_DROP_ORDER = (2, 1, 5, 3, 6, 4)  # after `where`: level, asked, best, target, best time, latest (due stays)
+LIST_DROP_ORDER = (2, 1, 5, 6, 3, 7, 4)  # after `where`: difficulty, asked, best, levels, target, best time, latest
 LIST_LEGEND = ("asked: how often interviews ask it (* to *****); latest: your last grade (edited: the file changed "
-               "since), or in progress after a start; best time: from `start` to a full pass, ok inside the target; "
-               "due: when to drill it again (the drill session).")
+               "since), or in progress after a start; levels: the graded follow-ups passed (kata:level); best time: "
+               "from `start` to a full pass, ok inside the target; due: when to drill it again (the drill session).")
+
+
+def levels_passed(attempt, store):
+    """"1/2": how many of the kata's levels this attempt has passed at least once ("" for a kata with none)."""
+    levels = attempt.levels()
+    if not levels:
+        return ""
+    return f"{sum(bool(store.katas.get(a.key) and store.katas[a.key].solved()) for a in levels)}/{len(levels)}"
 
 
 def latest_words(paths, key, record):
     """(the latest column's words, the status they show or None): "in progress" from a start until the
     attempt's first grade; the grade after it."""
-    solution = paths.solution(key)  # key: an attempt's (softmax, softmax_torch)
+    solution = paths.solution(key)  # key: a kata's attempt (softmax, softmax_torch)
     if not solution.is_file():
         return "not started", None
     latest = record.latest() if record else None
@@ -277,11 +382,13 @@ def next_due_kata(store, katas, ready, now, exclude=None):
 
 
 def table(rows, width, drop_order=(), style=None):
-    """Rows of cells as aligned columns fitting `width`: the last column is cut to fit, or dropped,
-    and then the columns of `drop_order` (indices), in that order, until it fits. `style(row, column,
+    """Rows of cells as aligned columns fitting `width`: the columns with no cell below their header are
+    dropped, then the last column is cut to fit, or dropped, and then the columns of `drop_order`
+    (indices), in that order, until it fits. `style(row, column,
     padded_text)` may colour a cell after it is aligned."""
     keep = [*range(len(rows[0]))]
-    drop = [len(rows[0]) - 1, *drop_order]
+    empty = [i for i in keep if not any(r[i] for r in rows[1:])]   # a column of a header only goes first
+    drop = [*empty, *(i for i in (len(rows[0]) - 1, *drop_order) if i not in empty)]
     while True:
         widths = {i: max(len(r[i]) for r in rows) for i in keep}
         room = width - sum(widths[i] + 2 for i in keep[:-1])   # what the last column may use

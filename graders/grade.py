@@ -54,13 +54,14 @@ def kata_status(tests):
 
 
 def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner=None, framework=None,
-          fresh_seed=None):
+          fresh_seed=None, level=None):
     """Grade `solution_path` (default: the attempt's file, solutions/<key>.py) as an attempt in
-    `framework` (default: the kata's first) against the hidden tests of `kata`. The solution runs in
-    a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
+    `framework` (default: the kata's first) against the hidden tests of `kata`, or of its `level` (a
+    manifest Level: katas/<id>/levels/<level>/, with the kata's limits and forbidden list). The
+    solution runs in a `Worker` from `spawner` (which holds the sandbox); the benchmark passes
     `backend=InProcess(...)` for its unisolated baseline instead. `fresh_seed`: also run each seeded
     test on inputs drawn from it (graders/plugin.py)."""
-    attempt = Attempt(kata, framework or kata.framework, paths)
+    attempt = Attempt(kata, framework or kata.framework, paths, level)
     solution_path = Path(solution_path or attempt.solution_path)
     sandbox = spawner.sandbox if backend is None else None
     started = time.perf_counter()
@@ -87,6 +88,10 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
         return finish("error", message=syntax_error_message(solution_path, e))
     if findings:
         return finish("disallowed", message="\n".join(describe_finding(f, solution_path, attempt) for f in findings))
+    if not attempt.attempted(solution_path):  # a same-file level whose functions the file does not define yet
+        marks = " or ".join(f"`{mark}`" for mark in level.functions)
+        return finish("not_attempted", message=f"{solution_path} does not define {marks} yet "
+                                               f"(the level's problem: {nox_command('prompt', *attempt.command_args())})")
 
     if backend is None and spawner is None:
         raise ValueError("grade() needs a spawner (graders.session.Spawner) or a backend")
@@ -100,7 +105,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
 
     plugin = GradingPlugin(kata, backend, on_result=on_result, fresh_seed=fresh_seed, framework=attempt.framework)
     try:
-        exit_code = _run_pytest(paths.kata_dir(kata.id), plugin)
+        exit_code = _run_pytest(attempt.folder, plugin, paths.root)
     finally:
         backend.close()
     printed = backend.printed()
@@ -109,7 +114,7 @@ def grade(kata, paths, solution_path=None, on_result=None, backend=None, spawner
                       "manifest) while it was graded: the result is refused. Restore them with git "
                       "(git status; git checkout -- katas graders kata.yaml)", printed)
     if exit_code not in (0, 1) or not plugin.results:
-        raise GraderError(f"the hidden tests of {kata.id} did not run (pytest exit code {exit_code}); "
+        raise GraderError(f"the hidden tests of {attempt.name} did not run (pytest exit code {exit_code}); "
                           "this is a bug in the grader, not in your solution")
     used = forbidden_uses(backend.reports(), attempt.forbidden)
     if used:
@@ -160,7 +165,7 @@ def seam_framework(attempt):
 
 
 def start_command(attempt):
-    return nox_command("start", attempt.kata.id, *(["--torch"] if attempt.framework == "torch" and not attempt.default else []))
+    return nox_command("start", *attempt.command_args())
 
 
 def describe_finding(finding, path, attempt):
@@ -207,13 +212,16 @@ def judge_fingerprint(paths, kata_id):
     return digest.hexdigest()
 
 
-def _run_pytest(kata_dir, plugin):
+def _run_pytest(kata_dir, plugin, root=None):
+    """Run the hidden tests katas/<id>/test_*.py (a level's in its own folder; never a sub-folder's)."""
     import pytest
 
-    args = [str(kata_dir), "--disable-plugin-autoload", "--noconftest", "-p", "no:cacheprovider",
+    tests = [str(f) for f in sorted(Path(kata_dir).glob("test_*.py"))] or [str(kata_dir)]
+    root = root or Path(kata_dir).parent.parent
+    args = [*tests, "--disable-plugin-autoload", "--noconftest", "-p", "no:cacheprovider",
             "-p", "no:terminal", "-p", "no:stepwise", "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin",
             "-p", "no:nose", "-p", "no:legacypath", "-p", "no:unraisableexception", "-p", "no:threadexception",
-            "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(kata_dir.parent.parent)]
+            "--import-mode=importlib", "-o", "addopts=", "--rootdir", str(root)]
     ctrl_c = _CtrlC()
     exit_code = int(pytest.main(args, plugins=[plugin, ctrl_c]))
     if ctrl_c.seen:  # pytest turns Ctrl-C into an exit code: raise it again, it is not a grader bug

@@ -10,6 +10,8 @@ FRAMEWORKS = ("numpy", "torch", "python")
 DIFFICULTIES = ("easy", "medium", "hard")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+LEVEL_FILES = ("same", "fresh")   # a level extends the kata's solution file, or is written in a file of its own
+MARK = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\(([A-Za-z_][A-Za-z0-9_]*)\))?$")  # name, or name(parameter)
 
 
 class ManifestError(Exception):
@@ -20,6 +22,20 @@ class ManifestError(Exception):
 class FollowUp:
     question: str   # what an interviewer asks once the kata is solved
     answer: str     # a model answer, as a strong candidate gives it
+
+
+@dataclass(frozen=True)
+class Level:
+    """A graded follow-up: level 2, 3, ... of a kata (level 1 is the kata itself)."""
+    id: str             # `gqa` in `multihead:gqa`
+    title: str
+    minutes: int        # the time an interviewer leaves for it
+    file: str           # "same": the learner extends solutions/<kata>.py; "fresh": solutions/<kata>.<level>.py
+    functions: tuple    # marks: `name` or `name(parameter)`; a file that defines any of them has attempted the level
+
+    def marks(self):
+        """[(name, parameter or None)] of `functions`."""
+        return [MARK.match(mark).groups() for mark in self.functions]
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,7 @@ class Kata:
     kata_timeout_s: float
     memory_mb: int
     follow_ups: tuple   # of FollowUp
+    levels: tuple = ()  # of Level: the graded follow-ups, in the order an interviewer asks them
 
     @property
     def framework(self):
@@ -48,6 +65,10 @@ class Kata:
 
     def forbidden_for(self, framework):
         return self.frameworks[framework]
+
+    def level(self, level_id):
+        """The Level named `level_id`, or None."""
+        return next((level for level in self.levels if level.id == level_id), None)
 
 
 def _positive_int(v):
@@ -77,6 +98,16 @@ SCHEMA = {
     "kata_timeout_s": (_positive_number, "a positive number of seconds"),
     "memory_mb": (lambda v: _positive_int(v) and v >= 256, "an integer number of MiB, at least 256"),
     "follow_ups": (lambda v: isinstance(v, list) and v, "a non-empty list of {question: ..., answer: ...}"),
+}
+OPTIONAL = {"levels": []}   # field -> its value when absent
+LEVEL_SCHEMA = {
+    "id": (lambda v: isinstance(v, str) and ID_PATTERN.match(v) and v not in FRAMEWORKS,
+           "a lowercase identifier like 'gqa' (not a framework's name)"),
+    "title": (lambda v: isinstance(v, str) and v.strip(), "a non-empty string"),
+    "minutes": (lambda v: _positive_int(v) and v <= 120, "an integer number of minutes from 1 to 120"),
+    "file": (lambda v: v in LEVEL_FILES, "same (the learner extends the kata's file) or fresh (a file of its own)"),
+    "functions": (lambda v: _string_list(v, MARK), "a non-empty list of the names that mark it attempted, each "
+                  "`name` or `name(parameter)` (a new parameter of an existing function)"),
 }
 
 
@@ -111,9 +142,9 @@ def _validate(entry, where):
     if old:
         raise ManifestError(f"{label}: field '{old[0]}' is now part of 'frameworks', a mapping from framework to its "
                             "forbidden list, the default first: frameworks: {numpy: {forbidden: [torch, ...]}}")
-    unknown = sorted(set(entry) - set(SCHEMA), key=str)
+    unknown = sorted(set(entry) - set(SCHEMA) - set(OPTIONAL), key=str)
     if unknown:
-        raise ManifestError(f"{label}: unknown field '{unknown[0]}' (fields: {', '.join(SCHEMA)})")
+        raise ManifestError(f"{label}: unknown field '{unknown[0]}' (fields: {', '.join([*SCHEMA, *OPTIONAL])})")
     for field, (check, meaning) in SCHEMA.items():
         if field not in entry:
             raise ManifestError(f"{label}: missing field '{field}' ({meaning})")
@@ -127,7 +158,8 @@ def _validate(entry, where):
                                 f"{framework} attempt of kata '{entry['id'][:-len(framework) - 1]}')")
     values = {f: tuple(v) if isinstance(v, list) else v for f, v in entry.items()}
     return Kata(**{**values, "frameworks": _frameworks(entry["frameworks"], label),
-                   "follow_ups": _follow_ups(entry["follow_ups"], label)})
+                   "follow_ups": _follow_ups(entry["follow_ups"], label),
+                   "levels": _levels(entry.get("levels", OPTIONAL["levels"]), label)})
 
 
 def _frameworks(mapping, label):
@@ -165,3 +197,30 @@ def _follow_ups(entries, label):
                 raise ManifestError(f"{where}: '{field}' is {entry[field]!r}; expected a non-empty string")
         follow_ups.append(FollowUp(entry["question"].strip(), entry["answer"].strip()))
     return tuple(follow_ups)
+
+
+def _levels(entries, label):
+    """The levels list -> (Level, ...): each {id, title, minutes, file, functions}, ids unique."""
+    if not isinstance(entries, list):
+        raise ManifestError(f"{label}: field 'levels' is {str(entries)[:60]!r}; expected a list of "
+                            "{id, title, minutes, file, functions}")
+    levels = []
+    for number, entry in enumerate(entries, 1):
+        where = f"{label}: field 'levels', entry {number}"
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{where} is {str(entry)[:60]!r}; expected {{id, title, minutes, file, functions}}")
+        if isinstance(entry.get("id"), str):
+            where = f"{label}: level '{entry['id']}'"
+        unknown = sorted(set(entry) - set(LEVEL_SCHEMA), key=str)
+        if unknown:
+            raise ManifestError(f"{where}: unknown field '{unknown[0]}' (fields: {', '.join(LEVEL_SCHEMA)})")
+        for field, (check, meaning) in LEVEL_SCHEMA.items():
+            if field not in entry:
+                raise ManifestError(f"{where}: missing field '{field}' ({meaning})")
+            if not check(entry[field]):
+                raise ManifestError(f"{where}: field '{field}' is {entry[field]!r}; expected {meaning}")
+        if any(level.id == entry["id"] for level in levels):
+            raise ManifestError(f"{where} appears twice")
+        levels.append(Level(entry["id"], entry["title"].strip(), entry["minutes"], entry["file"],
+                            tuple(entry["functions"])))
+    return tuple(levels)

@@ -4,8 +4,11 @@ and the manifest and returns an exit code; the progress store (graders/progress.
     hint KATA              one more hint per call (katas/<id>/hints.md), each recorded
     reveal KATA            the reference, after a full pass or with --give-up (recorded)
     drill                  the next kata by spaced repetition, started fresh
-    interview [KATA]       a mock round: countdown, grade, then the follow-up questions one at a time
+    interview [KATA]       a mock round: countdown, grade, a graded follow-up (a level) with its own
+                           countdown, then the open follow-up questions one at a time
     progress               per kata: best time against the target, and the trend of the last attempts
+
+Each takes a level as well (`hint softmax:logsumexp`): a level is an attempt of its own.
 """
 
 import itertools
@@ -36,13 +39,13 @@ def read_hints(path):
 
 def hint(args, katas):
     paths = Paths(args.root)
-    check_kata_ids([args.kata], katas, paths)
-    hints_file = paths.kata_dir(args.kata) / "hints.md"
+    attempt = chosen_attempt(args, katas, paths)
+    hints_file = attempt.hints_path  # a level's in its folder
     hints = read_hints(hints_file) if hints_file.is_file() else []
     if not hints:
         print(f"{args.kata} has no hints yet.")
         return 0
-    key = chosen_attempt(args, katas, paths).key  # the hints are counted per attempt
+    key = attempt.key  # the hints are counted per attempt
     with recording(paths, Reporter()) as store:
         number = store.hinted(key) if store.kata(key).hints < len(hints) else None
     if number is None:
@@ -58,7 +61,6 @@ def hint(args, katas):
 
 def reveal(args, katas):
     paths = Paths(args.root)
-    check_kata_ids([args.kata], katas, paths)
     reporter = Reporter()
     attempt = chosen_attempt(args, katas, paths)
     store = load_progress(paths, reporter)
@@ -73,7 +75,8 @@ def reveal(args, katas):
         with recording(paths, reporter) as store:
             counted = store.gave_up(attempt.key, time.time())
         print(f"{'Recorded a give-up' if counted else 'This attempt was already given up'} on {args.kata}: "
-              f"it comes back soon. Rewrite it from scratch later: {nox_command('start', args.kata, '--fresh')}\n")
+              f"it comes back soon. Rewrite it from scratch later: "
+              f"{nox_command('start', *attempt.command_args(), *([] if attempt.same_file else ['--fresh']))}\n")
     print(attempt.reference_path.read_text(encoding="utf-8"))
     return 0
 
@@ -82,15 +85,16 @@ def drill(args, katas):
     """Start the kata that spaced repetition picks, fresh."""
     paths = Paths(args.root)
     store = load_progress(paths, Reporter())
-    attempts = [a for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)
-                if a.default or a.key in store.katas]   # a second framework once the learner has started it
+    attempts = [a for k in ready_katas(katas, paths) for base in attempts_of(katas[k], paths)
+                for a in [base, *base.levels()]
+                if a.default and a.level is None or a.key in store.katas]   # a second framework, a level: once started
     now = time.time()
     attempt = pick_attempt(store, attempts, now)
     if attempt is None:
         print("No kata is ready yet.")
         return 1
     print(f"Drill: {attempt.label} ({'*' * attempt.kata.stars}) - {reason(store.katas.get(attempt.key), now)}\n")
-    args.kata, args.fresh, args.force, args.torch = attempt.kata.id, True, False, attempt.framework == "torch"
+    args.kata, args.fresh, args.force, args.torch = attempt.name, True, False, attempt.framework == "torch"
     return start(args, katas)
 
 
@@ -133,6 +137,10 @@ def interview(args, katas):
     grade_args = type(args)(**{**vars(args), "katas": [kata.id], "solution": None, "json": None,
                                "results_dir": None, "sandbox": "auto", "interview_s": minutes * 60})
     code = grade(grade_args, katas)
+    base = chosen_attempt(args, katas, paths)
+    level = follow_up_level(base, load_progress(paths, Reporter()), random.Random(args.seed))
+    if level is not None and last_status(paths, base) == "passed":
+        code = graded_follow_up(args, level, katas, grade_args) or code
     saved = follow_ups(kata, paths, sys.stdin, sys.stdout)
     if saved:
         print(f"\nYour answers are in {paths.shown(saved)}; the review reads them: {nox_command('review', kata.id)}")
@@ -140,6 +148,43 @@ def interview(args, katas):
     if due:
         print(f"Next: {due} ({nox_command('drill')})")
     return code
+
+
+def follow_up_level(base, store, rng):
+    """The graded follow-up an interviewer asks after `base` passes: a level not passed yet (the first
+    in the manifest's order), else one drawn at random; None for a kata without levels."""
+    levels = base.levels()
+    if not levels:
+        return None
+    fresh = [level for level in levels if not store.kata(level.key).solved()]
+    return fresh[0] if fresh else rng.choice(levels)
+
+
+def last_status(paths, attempt):
+    """The status of the attempt's latest recorded grade, or None."""
+    from graders.progress import ProgressStore
+
+    record = ProgressStore.load(paths.progress_file, time.time()).katas.get(attempt.key)
+    latest = record.latest() if record else None
+    return latest["status"] if latest else None
+
+
+def graded_follow_up(args, level, katas, grade_args):
+    """The interviewer's "good, now ...": the level's prompt, its stub, its own countdown, then its grade.
+    -> the grade's exit code."""
+    from graders.cli import grade
+    from graders.prompt import render
+
+    minutes = level.minutes * (args.minutes / level.kata.minutes if args.minutes else 1)
+    print(f"\nGood. Now a follow-up, {level.title} ({level.name}). You have {clock(minutes * 60)}.\n")
+    reporter = Reporter()
+    reporter.print(render(level.prompt_path.read_text(encoding="utf-8"), reporter.width, reporter.color))
+    print()
+    start_args = type(args)(**{**vars(args), "kata": level.name, "fresh": False, "force": False, "minutes": minutes})
+    start(start_args, katas)
+    ended = countdown(minutes * 60, sys.stdin, sys.stdout)
+    print(f"\n{'Time is up.' if ended == 'time' else 'Grading.'}\n")
+    return grade(type(grade_args)(**{**vars(grade_args), "katas": [level.name], "interview_s": minutes * 60}), katas)
 
 
 def follow_ups(kata, paths, stdin, stdout):
@@ -212,16 +257,18 @@ def progress(args, katas):
     paths = Paths(args.root)
     reporter = Reporter()
     store = load_progress(paths, reporter)
-    labels = [a.label for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)]
+    attempts = [a for k in ready_katas(katas, paths) for base in attempts_of(katas[k], paths)
+                for a in [base, *(level for level in base.levels() if level.key in store.katas)]]  # levels once started
+    labels = [a.label for a in attempts]
     kata_width = max(len("kata"), *map(len, labels))
     cells = max(9, min(BAR, reporter.width - kata_width - TIME_WIDTH - 3 - 2 - 30))  # 30: room for the trend
     bar_width = cells + 3 + TIME_WIDTH
     trend_room = reporter.width - kata_width - bar_width - 2
     reporter.print(f"{'kata':<{kata_width}} {'best time vs target (|)':<{bar_width}} last attempts, oldest first"
                    [:reporter.width])
-    for attempt in [a for k in ready_katas(katas, paths) for a in attempts_of(katas[k], paths)]:
-        kata, record = attempt.kata, store.katas.get(attempt.key)   # a row per framework of a kata
-        best, target = (record.best_seconds() if record else None), kata.minutes * 60
+    for attempt in attempts:
+        record = store.katas.get(attempt.key)   # a row per framework of a kata, and per level started
+        best, target = (record.best_seconds() if record else None), attempt.minutes * 60
         shown = bar(best, target, cells, reporter.paint)
         padding = " " * (bar_width - len(bar(best, target, cells)))
         reporter.print(f"{attempt.label:<{kata_width}} {shown}{padding} "

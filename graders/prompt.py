@@ -1,4 +1,4 @@
-"""`prompt KATA`: the kata's prompt.md, rendered for the terminal.
+"""`prompt KATA`: the kata's prompt.md, rendered for the terminal (`prompt KATA:LEVEL`: the level's).
 
     print(render(markdown_text, width=80, color=False))
 
@@ -30,7 +30,7 @@ def prompt(args, katas):
     reporter = Reporter()
     markdown = attempt.prompt_path.read_text(encoding="utf-8")
     reporter.print(render(markdown, reporter.width, reporter.color))
-    start = nox_command("start", args.kata, *(["--torch"] if not attempt.default else []))
+    start = nox_command("start", *attempt.command_args())
     reporter.print("\n" + "\n".join(wrap(f"({paths.shown(attempt.prompt_path)}; start it: {start})", reporter.width)))
     return 0
 

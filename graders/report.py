@@ -86,10 +86,11 @@ class Reporter:
         """A new kata's report: no message shown yet."""
         self.shown = {}
 
-    def kata_header(self, kata, solution_path, framework=""):
-        """`softmax - Stable softmax... (solutions/softmax.py)`; `framework`, when given, after the title."""
+    def kata_header(self, attempt, solution_path, framework=""):
+        """`softmax - Stable softmax... (solutions/softmax.py)`, a level's `softmax:logsumexp - ...`;
+        `framework`, when given, after the title."""
         self.begin()
-        self.message(f"{kata.id} - {kata.title}{f', in {framework}' if framework else ''} ({solution_path})", 1, "")
+        self.message(f"{attempt.name} - {attempt.title}{f', in {framework}' if framework else ''} ({solution_path})", 1, "")
 
     def test_line(self, result):
         label = self.paint(f"{LABELS[result.status][0]:<6}", result.status)

@@ -67,12 +67,15 @@ def load_rubric(path):
     return items
 
 
-def build_request(kata, rubric, prompt, source, result, answers=None):
+def build_request(kata, rubric, prompt, source, result, answers=None, levels=None, level=None):
     """The whole request as text: the role, the rubric, the problem, the grade, the solution, the
-    candidate's written answers to the follow-up questions (when given), the schema."""
+    candidate's written answers to the follow-up questions (when given), the graded follow-ups'
+    grades (`levels`: lines), the schema. `level`: the Level reviewed (its prompt is `prompt`)."""
+    exercise = (f"\"{kata.title}\" ({kata.id}), written from memory in {kata.minutes} minutes" if level is None else
+                f"\"{kata.title}\" ({kata.id}), extended with the follow-up \"{level.title}\" ({kata.id}:{level.id}) "
+                f"in {level.minutes} minutes: review the follow-up's part")
     lines = [
-        f"You are an interviewer at an AI lab reviewing a candidate's solution to the coding exercise "
-        f"\"{kata.title}\" ({kata.id}), written from memory in {kata.minutes} minutes.",
+        f"You are an interviewer at an AI lab reviewing a candidate's solution to the coding exercise {exercise}.",
         "Hidden tests already decided whether it is correct (the grade below). Score HOW it is written, "
         f"item by item against this rubric, each from 0 (missing) to {MAX_SCORE} (full marks), with one "
         "sentence each that names what earned or lost the marks (quote the code where it helps).", "",
@@ -83,6 +86,9 @@ def build_request(kata, rubric, prompt, source, result, answers=None):
     lines += ["", "## The problem as the candidate was given it", "", prompt.strip(), "",
               "## The grade from the hidden tests", "", grade_summary(result), "",
               "## The candidate's solution", "", "```python", source.rstrip(), "```", ""]
+    if levels:
+        lines += ["## The graded follow-ups (levels) the interviewer asked next, by their hidden tests", "",
+                  *(f"- {line}" for line in levels), ""]
     if answers:
         lines += ["## The candidate's answers to the follow-up questions",
                   "Written after the exercise, in a mock interview; use them where the rubric asks about follow-ups.",
@@ -256,29 +262,33 @@ def review(args, katas):
     if not solution.is_file():
         print(f"{shown} does not exist" + ("" if args.solution else f": start the kata first ({nox_command('start', kata.id)})"))
         return 1
+    own_rubric = attempt.folder / "rubric.yaml"  # a level may have its own; else the kata's
     try:
-        rubric = load_rubric(paths.kata_dir(kata.id) / "rubric.yaml")
+        rubric = load_rubric(own_rubric if own_rubric.is_file() else paths.kata_dir(kata.id) / "rubric.yaml")
         source = solution.read_text(encoding="utf-8")
     except (ReviewError, OSError, UnicodeDecodeError) as e:
         print(f"error: {e}")
         return 1
-    if source.strip() == attempt.starter_path.read_text(encoding="utf-8").strip():
+    again = nox_command("review", *attempt.command_args())
+    if attempt.starter_path.is_file() and source.strip() == attempt.starter_path.read_text(encoding="utf-8").strip():
         print(f"{shown} is still the starter: write your solution first (the problem: "
-              f"{paths.shown(paths.kata_dir(kata.id) / 'prompt.md')}), then {nox_command('review', kata.id)}")
+              f"{paths.shown(attempt.prompt_path)}), then {again}")
         return 1
     result = _last_result(attempt, solution)
     if result is None:
         spawner = Spawner(detect("auto"), warm=False)
         try:
-            result = grade(kata, paths, solution, spawner=spawner, framework=attempt.framework).to_json()
+            result = grade(kata, paths, solution, spawner=spawner, framework=attempt.framework,
+                           level=attempt.level).to_json()
         finally:
             spawner.close()
     if result["status"] == "not_attempted":
         print(f"{shown} has no function written yet (each still raises NotImplementedError): write your "
-              f"solution first, then {nox_command('review', kata.id)}")
+              f"solution first, then {again}")
         return 1
+    levels = None if attempt.level is not None or args.solution else level_grades(attempt)
     request = build_request(kata, rubric, attempt.prompt_path.read_text(encoding="utf-8"),
-                            source, result, latest_answers(paths, kata.id))
+                            source, result, latest_answers(paths, kata.id), levels, attempt.level)
     command = os.environ.get("KATA_REVIEWER", "").strip()
     if args.print_request or not command:
         print(request)
@@ -302,6 +312,16 @@ def review(args, katas):
         with open(args.markdown, "a", encoding="utf-8") as f:
             f.write(render_markdown(kata, rubric, verdict) + "\n")
     return 0
+
+
+def level_grades(attempt):
+    """A line per level of the attempt's kata with a recorded grade: `logsumexp (Stable logsumexp): passed 9/9`."""
+    lines = []
+    for level in attempt.levels():
+        result = _last_result(level, level.solution_path)
+        if result is not None:
+            lines.append(f"{level.level.id} ({level.title}): {grade_summary(result)}")
+    return lines
 
 
 def _last_result(attempt, solution):

@@ -22,7 +22,7 @@ from pathlib import Path
 from graders.grade import KATA_STATUSES
 from graders.plugin import CATEGORIES
 from graders.report import LABELS
-from graders.repo import UsageError, ready_katas
+from graders.repo import LEVEL_SEPARATOR, UsageError, file_stem, ready_katas
 
 TEST_STATUSES = tuple(s for s in KATA_STATUSES if s != "disallowed")  # a test is never disallowed
 INVALID = "invalid"           # a row whose result file was rejected (not a grader status)
@@ -74,6 +74,9 @@ class Row:
     failed_tests: tuple = ()                # (name, first line of its message): untrusted text
     message: str = ""                       # the kata-level reason's first line, untrusted text
     problem: str = ""                       # why the result file was rejected (our own words)
+    levels_passed: int = 0                  # a kata's row: its levels whose result in this run passed
+    levels_total: int = 0                   # a kata's row: its levels (0: it has none)
+    file: str = ""                          # the solution file, when it is not solutions/<kata>.py (a level's)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Board:
     ignored_files: int = 0                   # unexpected names in the results folder
     problems: tuple = ()                     # about the folder or the context (our own words)
     verified: bool | None = None             # a PR comment: graded by the trusted path, or self-reported
+    levels: tuple = ()                       # Rows of the levels graded in this run (their kata: softmax:logsumexp)
 
 
 # -- loading and validating --------------------------------------------------------------------
@@ -166,6 +170,24 @@ def attempt_keys(katas):
     """{attempt key: its Kata}, in manifest order: `softmax` (the first framework), `softmax_torch`."""
     return {kata.id + ("" if framework == kata.framework else f"_{framework}"): kata
             for kata in katas.values() for framework in kata.frameworks}
+
+
+def level_keys(katas):
+    """{a level attempt's key: (its kata's attempt key, Kata, Level)}: `softmax:logsumexp_torch` ->
+    (`softmax_torch`, softmax, logsumexp)."""
+    keys = {}
+    for kata in katas.values():
+        for framework in kata.frameworks:
+            suffix = "" if framework == kata.framework else f"_{framework}"
+            for level in kata.levels:
+                keys[f"{kata.id}{LEVEL_SEPARATOR}{level.id}{suffix}"] = (kata.id + suffix, kata, level)
+    return keys
+
+
+def level_file(kata, level, key):
+    """The solution file a level's row points at: the kata's own for a same-file level."""
+    base = key.replace(f"{LEVEL_SEPARATOR}{level.id}", "")
+    return f"solutions/{base if level.file == 'same' else file_stem(key)}.py"
 
 
 def validate_result(data, kata, known_tests=None, key=None):
@@ -251,7 +273,8 @@ def load_board(results_dir, katas, known_tests=None, ready=None):
     if not results_dir.is_dir():
         raise ScoreboardError(f"{results_dir}: not a folder of results")
     keys = attempt_keys(katas)  # a second framework's row (softmax_torch) only when it was graded
-    wanted = {f"{key}.json" for key in keys} | {CONTEXT_FILE}
+    levels = {f"{file_stem(key)}.json": key for key in level_keys(katas)}
+    wanted = {f"{key}.json" for key in keys} | set(levels) | {CONTEXT_FILE}
     try:
         with os.scandir(results_dir) as entries:
             names = [e.name for _, e in zip(range(MAX_ENTRIES), entries)]
@@ -259,8 +282,12 @@ def load_board(results_dir, katas, known_tests=None, ready=None):
         raise ScoreboardError(f"{results_dir}: cannot be read ({e.strerror})") from None
     ignored, problems = sum(name not in wanted for name in names), []
     rows = _empty_rows(katas, ready)
+    level_rows = {}
     context = None
     for name in sorted(set(names) & wanted):
+        if name in levels:
+            level_rows[levels[name]] = _level_row(results_dir / name, levels[name], katas, known_tests, rows)
+            continue
         key = name[:-len(".json")]
         kata_id = keys[key].id if key in keys else key
         if name == CONTEXT_FILE:
@@ -276,7 +303,32 @@ def load_board(results_dir, katas, known_tests=None, ready=None):
                 rows[key] = validate_result(read_json(results_dir / name), katas[kata_id], known, key)
             except Invalid as e:
                 rows[key] = Row(key, katas[kata_id].stars, INVALID, problem=str(e))
-    return Board(_in_manifest_order(rows, keys), context, ignored, tuple(problems))
+    return _with_levels(Board(_in_manifest_order(rows, keys), context, ignored, tuple(problems)), level_rows, katas)
+
+
+def _level_row(path, key, katas, known_tests, rows):
+    """The validated Row of one level's result file (INVALID when it is rejected)."""
+    base, kata, level = level_keys(katas)[key]
+    if rows[kata.id].status == COMING_SOON:
+        return Row(key, kata.stars, INVALID, problem="this kata has no hidden tests yet", file=level_file(kata, level, key))
+    try:
+        known = None if known_tests is None else known_tests.get(f"{kata.id}{LEVEL_SEPARATOR}{level.id}", set())
+        row = validate_result(read_json(path), kata, known, key)
+    except Invalid as e:
+        row = Row(key, kata.stars, INVALID, problem=str(e))
+    return replace(row, file=level_file(kata, level, key))
+
+
+def _with_levels(board, level_rows, katas):
+    """The board with its level rows (manifest order) and each kata row's levels column."""
+    order = level_keys(katas)
+    rows = []
+    for row in board.rows:
+        kata = katas.get(row.kata) or attempt_keys(katas).get(row.kata)
+        mine = [level_rows[key] for key, (base, _, _) in order.items() if base == row.kata and key in level_rows]
+        rows.append(replace(row, levels_total=len(kata.levels) if row.status != COMING_SOON else 0,
+                            levels_passed=sum(r.status == "passed" for r in mine)))
+    return replace(board, rows=tuple(rows), levels=tuple(level_rows[key] for key in order if key in level_rows))
 
 
 def _in_manifest_order(rows, keys):
@@ -285,14 +337,19 @@ def _in_manifest_order(rows, keys):
 
 def board_from_results(results, katas, ready=None):
     """The board of in-memory KataResults (the terminal table after `grade`), validated the same way."""
-    rows, keys = _empty_rows(katas, ready), attempt_keys(katas)
+    rows, keys, levels = _empty_rows(katas, ready), attempt_keys(katas), level_keys(katas)
+    level_rows = {}
     for result in results:  # result.kata is the attempt's key
-        kata = keys[result.kata]
+        kata = keys[result.kata] if result.kata in keys else levels[result.kata][1]
         try:
-            rows[result.kata] = validate_result(json.loads(json.dumps(result.to_json())), kata, key=result.kata)
+            row = validate_result(json.loads(json.dumps(result.to_json())), kata, key=result.kata)
         except Invalid as e:
-            rows[result.kata] = Row(result.kata, kata.stars, INVALID, problem=str(e))
-    return Board(_in_manifest_order(rows, keys))
+            row = Row(result.kata, kata.stars, INVALID, problem=str(e))
+        if result.kata in levels:
+            level_rows[result.kata] = replace(row, file=level_file(kata, levels[result.kata][2], result.kata))
+        else:
+            rows[result.kata] = row
+    return _with_levels(Board(_in_manifest_order(rows, keys)), level_rows, katas)
 
 
 def with_pull_request(board, pr, base_sha, touched):
@@ -304,29 +361,33 @@ def with_pull_request(board, pr, base_sha, touched):
 # -- summaries ---------------------------------------------------------------------------------
 
 def failing(board):
-    """Rows of attempts that did not pass (a kata never attempted is not a failure)."""
-    return [r for r in board.rows if r.status in FAILING]
+    """Rows of attempts (at a kata or at a level) that did not pass (one never attempted is not a failure)."""
+    return [r for r in (*board.rows, *board.levels) if r.status in FAILING]
 
 
 def totals(board):
-    """Counts over the katas that have hidden tests (coming-soon katas count nowhere)."""
+    """Counts over the katas that have hidden tests (coming-soon katas count nowhere); levels apart."""
     rows = [r for r in board.rows if r.status != COMING_SOON]
     passed = [r for r in rows if r.status == "passed"]
     return {"passed": len(passed), "katas": len(rows),
             "stars": sum(r.stars for r in passed), "stars_total": sum(r.stars for r in rows),
-            "failing": len(failing(board)), "graded": sum(r.graded for r in board.rows),
-            "duration_s": round(sum(r.duration_s for r in board.rows), 3)}
+            "levels_passed": sum(r.levels_passed for r in rows), "levels": sum(r.levels_total for r in rows),
+            "failing": len(failing(board)), "graded": sum(r.graded for r in (*board.rows, *board.levels)),
+            "duration_s": round(sum(r.duration_s for r in (*board.rows, *board.levels)), 3)}
 
 
 def to_json(board):
     """The validated board as plain data (numbers, fixed words, and the test names as given)."""
-    rows = [{"kata": r.kata, "stars": r.stars, "status": r.status, "graded": r.graded, "passed": r.passed,
-             "total": r.total, "duration_s": r.duration_s, "failed_categories": list(r.failed_categories),
-             "problem": r.problem} for r in board.rows]
+    def plain_row(r):
+        return {"kata": r.kata, "stars": r.stars, "status": r.status, "graded": r.graded, "passed": r.passed,
+                "total": r.total, "duration_s": r.duration_s, "failed_categories": list(r.failed_categories),
+                "problem": r.problem}
+
+    rows = [{**plain_row(r), "levels_passed": r.levels_passed, "levels": r.levels_total} for r in board.rows]
     context = None if board.context is None else {
         "event": board.context.event, "pr": board.context.pr, "head_sha": board.context.head_sha,
         "base_sha": board.context.base_sha, "touched": list(board.context.touched)}
-    return {"totals": totals(board), "katas": rows, "context": context,
+    return {"totals": totals(board), "katas": rows, "levels": [plain_row(r) for r in board.levels], "context": context,
             "ignored_files": board.ignored_files, "problems": list(board.problems)}
 
 
@@ -367,6 +428,11 @@ def _seconds(row):
 
 def _tests(row):
     return f"{row.passed}/{row.total}" if row.graded else "—"
+
+
+def _levels(row):
+    """The levels column: `1/2` levels passed in this run; blank for a kata with no levels."""
+    return f"{row.levels_passed}/{row.levels_total}" if row.levels_total else ""
 
 
 def _note_lines(context):
@@ -410,9 +476,7 @@ def _count(n, word):
 def _details(board, tests_per_kata=3):
     """Per attempt that did not pass: its reason, and its first failed tests with their messages."""
     lines = []
-    for row in board.rows:
-        if row.status not in FAILING:
-            continue
+    for row in failing(board):
         head = f"- **{row.kata}** {GLYPHS[row.status]} {status_words(row.status)}"
         if row.problem:
             lines.append(f"{head}: the result file was rejected ({row.problem})")
@@ -433,11 +497,11 @@ def render_markdown(board, details=True):
     out = [MARKER, *_trust_lines(board), "## Kata scoreboard", "",
            f"**{t['passed']} / {t['katas']} katas passed** · **{t['stars']} / {t['stars_total']} ★** "
            f"(weighted by how often each kata is asked) · graded in {t['duration_s']:.1f} s{commit}", "",
-           "| Kata | Stars | Status | Tests | Time | Failed categories |",
-           "| :-- | :-- | :-- | --: | --: | :-- |"]
+           "| Kata | Stars | Status | Tests | Levels | Time | Failed categories |",
+           "| :-- | :-- | :-- | --: | --: | --: | :-- |"]
     for row in board.rows:
         out.append(f"| {row.kata} | {'★' * row.stars} | {GLYPHS[row.status]} {status_words(row.status)} | "
-                   f"{_tests(row)} | {_seconds(row)} | {', '.join(row.failed_categories) or ' '} |")
+                   f"{_tests(row)} | {_levels(row) or ' '} | {_seconds(row)} | {', '.join(row.failed_categories) or ' '} |")
     note = _note_lines(context)
     if note:
         out += [""] + note
@@ -461,20 +525,24 @@ def render_markdown(board, details=True):
 
 def render_terminal(board, paint=None):
     """The same table as plain text; `paint(text, status)` colours a status (report.Reporter.paint)."""
-    header = ("kata", "stars", "status", "tests", "time", "failed categories")
+    header = ("kata", "stars", "status", "tests", "levels", "time", "failed categories")
     rows = [(r.kata, "*" * r.stars, f"{TERMINAL_LABELS[r.status]:<6} {status_words(r.status)}", _tests(r),
-             _seconds(r), ", ".join(r.failed_categories), r.status) for r in board.rows]
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(5)]
+             _levels(r), _seconds(r), ", ".join(r.failed_categories), r.status) for r in board.rows]
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(6)]
     lines = []
     for row in [(*header, None), *rows]:
         cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]),
-                 row[3].rjust(widths[3]), row[4].rjust(widths[4]), row[5]]
-        if paint and row[6] in LABELS:
-            cells[2] = paint(cells[2], row[6])
+                 row[3].rjust(widths[3]), row[4].rjust(widths[4]), row[5].rjust(widths[5]), row[6]]
+        if paint and row[7] in LABELS:
+            cells[2] = paint(cells[2], row[7])
         lines.append("  ".join(cells).rstrip())
     t = totals(board)
     lines.append(f"{t['passed']}/{t['katas']} katas passed, {t['stars']}/{t['stars_total']} stars"
+                 + (f", {t['levels_passed']}/{t['levels']} levels" if t["levels"] else "")
                  + (f", {t['failing']} attempted and not passing" if t["failing"] else ""))
+    for row in board.levels:
+        if row.status in FAILING:
+            lines.append(f"level {row.kata}: {status_words(row.status)}" + (f" {_tests(row)}" if row.graded else ""))
     lines += [f"warning: {p}" for p in board.problems]
     if board.ignored_files:
         lines.append(f"warning: {_count(board.ignored_files, 'file')} in the results folder ignored: not kata results")
@@ -497,7 +565,7 @@ def annotations(board):
         what = (f"the result file was rejected: {row.problem}" if row.problem
                 else f"{row.passed}/{row.total} tests passed{categories}")
         title = f"{row.kata}: {status_words(row.status)}"
-        lines.append(f"::error file={_escape_property(f'solutions/{row.kata}.py')},title={_escape_property(title)}"
+        lines.append(f"::error file={_escape_property(row.file or f'solutions/{row.kata}.py')},title={_escape_property(title)}"
                      f"::{_escape_data(f'{title} - {what}')}")
     return lines
 

@@ -153,4 +153,4 @@ def render(result, reporter):
 def after_pass(attempt, katas, paths, reporter):
     """What `grade` prints after a full pass (the time of a solve, what comes next), from the progress
     the grade recorded."""
-    reporter.print(next_steps(attempt.kata, load_progress(paths, reporter), katas, paths, key=attempt.key))
+    reporter.print(next_steps(attempt, load_progress(paths, reporter), katas, paths))

@@ -1,7 +1,9 @@
 """The answer key of every ready kata, checked through `python -m graders bank`: the reference and
 the correct alternatives pass, the starter is not_attempted, every known-buggy mutant fails, and
 every hidden test catches at least one mutant. A two-framework kata's PyTorch key (graders/keys/<id>/torch/)
-is checked the same way against the same hidden tests: its files are named torch/<name> in the report."""
+is checked the same way against the same hidden tests: its files are named torch/<name> in the report.
+Each level's key (graders/keys/<id>/levels/<level>/[torch/]) is checked in full the same way, in every
+framework of the kata, with at least 3 alternatives and 6 mutants each."""
 
 import json
 import shutil
@@ -21,6 +23,10 @@ def test_softmax_is_a_two_framework_kata():
     assert "softmax" in TWO_FRAMEWORKS
 
 
+def test_softmax_has_its_two_levels():
+    assert [level.id for level in KATAS["softmax"].levels] == ["logsumexp", "label_smoothing"]
+
+
 def test_the_whole_shortlist_is_ready():
     assert READY == list(load_manifest(REPO / "kata.yaml"))
 
@@ -32,17 +38,25 @@ def test_answer_key(kata, tmp_path):
     assert out.is_file(), proc.stdout + proc.stderr
     (report,) = json.loads(out.read_text())
     prefixes = [""] + [f"{a.framework}/" for a in attempts_of(KATAS[kata], Paths(REPO)) if not a.default]
-    assert report["statuses"]["reference"] == {f"{p}reference": "passed" for p in prefixes}
-    assert report["statuses"]["starter"] == {f"{p}starter": "not_attempted" for p in prefixes}
-    assert set(report["statuses"]["alternatives"].values()) <= {"passed"}
+    check_key(report, prefixes, min_mutants=8, what="answer key")
+    assert set(report["levels"]) == {level.id for level in KATAS[kata].levels}
+    for level_id, level_report in report["levels"].items():
+        check_key(level_report, prefixes, min_mutants=6, what=f"level {level_id}'s answer key")
+    assert not report["problems"], "\n".join(report["problems"])
+    assert proc.returncode == 0
+
+
+def check_key(report, prefixes, min_mutants, what):
+    """One answer key's bank report (a kata's or a level's), in every framework (`prefixes`: "", "torch/")."""
+    assert report["statuses"]["reference"] == {f"{p}reference": "passed" for p in prefixes}, what
+    assert report["statuses"]["starter"] == {f"{p}starter": "not_attempted" for p in prefixes}, what
+    assert set(report["statuses"]["alternatives"].values()) <= {"passed"}, what
     for prefix in prefixes:
         alternatives = [name for name in report["statuses"]["alternatives"] if name.startswith(prefix) and
                         ("/" in name) == bool(prefix)]
         mutants = [name for name in report["mutants"] if name.startswith(prefix) and ("/" in name) == bool(prefix)]
-        assert len(alternatives) >= 3, f"each answer key ({prefix or 'first framework'}) needs correct solutions in other styles"
-        assert len(mutants) >= 8, f"each answer key ({prefix or 'first framework'}) needs at least 8 mutants"
-    assert not report["problems"], "\n".join(report["problems"])
-    assert proc.returncode == 0
+        assert len(alternatives) >= 3, f"each {what} ({prefix or 'first framework'}) needs correct solutions in other styles"
+        assert len(mutants) >= min_mutants, f"each {what} ({prefix or 'first framework'}) needs at least {min_mutants} mutants"
 
 
 def test_bench_reports_isolated_and_bare_times(probe_root):

@@ -38,6 +38,27 @@ def test_a_second_framework_has_its_starter_prompt_and_answer_key():
                 assert (REPO / path).is_file(), f"{kata.id} lists {framework} but {path} is missing"
 
 
+def test_every_level_has_its_prompts_tests_and_answer_key_in_every_framework():
+    """katas/<id>/levels/<level>/: prompt.md (prompt_<fw>.md for each other framework), test_*.py, and a fresh
+    level's starter.py (starter_<fw>.py); graders/keys/<id>/levels/<level>/: reference.py ([fw/]reference.py),
+    test_oracle.py. No folder without its manifest entry."""
+    for kata in load_manifest(REPO / "kata.yaml").values():
+        levels = REPO / "katas" / kata.id / "levels"
+        listed = {level.id for level in kata.levels}
+        assert not levels.is_dir() or {f.name for f in levels.iterdir()} <= listed, f"{kata.id}: a level folder not in kata.yaml"
+        for level in kata.levels:
+            folder, key = levels / level.id, REPO / "graders" / "keys" / kata.id / "levels" / level.id
+            assert list(folder.glob("test_*.py")), f"{kata.id}:{level.id} has no hidden tests"
+            assert (key / "test_oracle.py").is_file() and (key / "__init__.py").is_file(), f"{kata.id}:{level.id}"
+            for number, framework in enumerate(kata.frameworks):
+                suffix = "" if number == 0 else f"_{framework}"
+                paths = [folder / f"prompt{suffix}.md", key / ("" if number == 0 else framework) / "reference.py"]
+                if level.file == "fresh":
+                    paths.append(folder / f"starter{suffix}.py")
+                for path in paths:
+                    assert path.is_file(), f"{kata.id}:{level.id} ({framework}) needs {path.relative_to(REPO)}"
+
+
 def test_every_follow_up_has_a_model_answer():
     for kata in load_manifest(REPO / "kata.yaml").values():
         assert kata.follow_ups, kata.id
@@ -81,6 +102,9 @@ def write_manifest(tmp_path, mutate):
     (lambda d: d["katas"][2].update(follow_ups=[]), "kata 'kv_cache': field 'follow_ups' is []"),
     (lambda d: d["katas"][7].update(colour="red"), "kata 'rope': unknown field 'colour'"),
     (lambda d: d["katas"][8].update(kata_timeout_s=1), "kata 'kmeans': field 'kata_timeout_s' (1) is below timeout_s"),
+    (lambda d: d["katas"][4].update(levels={"logsumexp": {}}), "kata 'softmax': field 'levels' is"),
+    (lambda d: d["katas"][4]["levels"][0].update(file="new"), "kata 'softmax': level 'logsumexp': field 'file' is 'new'"),
+    (lambda d: d["katas"][4]["levels"][1].update(functions=[]), "level 'label_smoothing': field 'functions' is []"),
     (lambda d: d["katas"][9].update(id="Log Reg"), "field 'id' is 'Log Reg'"),
     (lambda d: d["katas"].append(dict(d["katas"][0])), "kata 'attention' appears twice"),
     (lambda d: d.update(katas={"attention": {}}), "expected a top-level `katas:` list"),

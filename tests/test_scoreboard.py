@@ -46,6 +46,9 @@ EVERY_STATUS = {
     "bpe": result("bpe", "not_attempted", [one_test("test_train", status="not_attempted", message="not attempted")]),
     # rope: no result file at all; logreg: a rejected result (passed > total)
     "logreg": {**result("logreg", "passed", [one_test("test_fit")]), "passed": 2},
+    # attention's levels: one passed, one failed (a level's file: kata.level.json)
+    "attention.multi": result("attention:multi", "passed", [one_test("test_heads")]),
+    "attention.cached": result("attention:cached", "failed", [one_test("test_step", status="failed", message="off by one")]),
 }
 CONTEXT = {"event": "pull_request", "pr": 12, "head_sha": SHA_HEAD, "base_sha": SHA_BASE,
            "touched": ["katas/softmax/test_softmax.py", ".github/workflows/grade.yml", "kata.yaml"]}
@@ -96,12 +99,15 @@ def test_terminal_snapshot_of_every_status(tmp_path):
 def test_json_and_totals(tmp_path):
     board = load_board(write_results(tmp_path / "r", EVERY_STATUS, CONTEXT), KATAS)
     data = scoreboard.to_json(board)
-    assert data["totals"] == {"passed": 1, "katas": 9, "stars": 5, "stars_total": 34, "failing": 6, "graded": 7,
-                              "duration_s": 8.75}
+    assert data["totals"] == {"passed": 1, "katas": 9, "stars": 5, "stars_total": 34, "levels_passed": 1,
+                              "levels": 2, "failing": 7, "graded": 9, "duration_s": 11.25}
     rows = {r["kata"]: r for r in data["katas"]}
     assert rows["softmax"]["failed_categories"] == ["numerical-stability", "masking", "dtype"]
     assert rows["rope"] == {"kata": "rope", "stars": 3, "status": "not_attempted", "graded": False, "passed": 0,
-                            "total": 0, "duration_s": 0.0, "failed_categories": [], "problem": ""}
+                            "total": 0, "duration_s": 0.0, "failed_categories": [], "problem": "", "levels_passed": 0,
+                            "levels": 0}
+    assert rows["attention"]["levels_passed"] == 1 and rows["attention"]["levels"] == 2
+    assert [(r["kata"], r["status"]) for r in data["levels"]] == [("attention:multi", "passed"), ("attention:cached", "failed")]
     assert rows["logreg"]["status"] == "invalid" and "passed/total" in rows["logreg"]["problem"]
     assert data["context"]["pr"] == 12
 
@@ -110,7 +116,8 @@ def test_annotations_name_each_failed_solution_file(tmp_path):
     board = load_board(write_results(tmp_path / "r", EVERY_STATUS), KATAS)
     lines = scoreboard.annotations(board)
     assert [line.split(",")[0] for line in lines] == [
-        f"::error file=solutions/{k}.py" for k in ("softmax", "kv_cache", "sampling", "kmeans", "norms", "logreg")]
+        f"::error file=solutions/{k}.py" for k in ("softmax", "kv_cache", "sampling", "kmeans", "norms", "logreg",
+                                                       "attention.cached")]  # a fresh level's own file
     assert lines[0] == ("::error file=solutions/softmax.py,title=softmax%3A failed::softmax: failed - "
                         "2/6 tests passed (numerical-stability, masking, dtype)")
     assert all("\n" not in line for line in lines)
@@ -299,7 +306,7 @@ def test_injection_in_names_messages_and_paths_is_neutralised(tmp_path):
     assert outside.count("<!--") == 1 and markdown.startswith(MARKER)
     # The table keeps its shape: one line per kata, the right number of cells.
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
-    assert len(table) == 2 + len(KATAS) and all(line.count("|") == 7 for line in table)
+    assert len(table) == 2 + len(KATAS) and all(line.count("|") == 8 for line in table)
     # Every code span stays on one line and holds no backtick or pipe.
     for span in re.findall(r"`([^`]*)`", markdown):
         assert "\n" not in span and "|" not in span
@@ -389,5 +396,5 @@ def test_coming_soon_katas_are_shown_and_left_out_of_every_total(tmp_path):
     assert row.status == scoreboard.COMING_SOON and scoreboard.totals(board)["katas"] == 14
     assert scoreboard.totals(board)["stars_total"] == sum(k.stars for k in katas.values()) - katas["tiny_transformer"].stars
     markdown = scoreboard.render_markdown(board)
-    assert "| tiny_transformer | ★★ | 🔜 coming soon | — | — |" in markdown and "**1 / 14 katas passed**" in markdown
+    assert "| tiny_transformer | ★★ | 🔜 coming soon | — |   | — |" in markdown and "**1 / 14 katas passed**" in markdown
     assert not scoreboard.failing(board) or all(r.status != scoreboard.COMING_SOON for r in scoreboard.failing(board))

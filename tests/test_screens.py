@@ -45,7 +45,7 @@ def test_list_fits_every_width_and_keeps_due_longest(solved):
         row = next(line for line in lines if line.startswith("probe"))
         assert re.search(r"  (now|tomorrow|in \d+ days)( |$)", row), (columns, row)
     wide = run_graders("list", root=solved, env={"COLUMNS": "160"}).stdout
-    assert re.search(r"^kata +asked +level +target +latest +best +best time +due +where", wide, re.M), wide
+    assert re.search(r"^kata +asked +difficulty +target +latest +best +levels +best time +due +where", wide, re.M), wide
 
 
 def test_list_explains_its_symbols(solved):
