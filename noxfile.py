@@ -181,11 +181,11 @@ def shown(path):
 def manifest_frameworks(root=ROOT):
     """{kata id: [its frameworks, the default first]} from kata.yaml's `frameworks:` mappings (nox
     itself has no YAML parser): the keys one level below `frameworks:`."""
-    frameworks, current, block, child = {}, None, None, None
+    frameworks, current, block, child, kata_indent = {}, None, None, None, None
     for line in (root / "kata.yaml").read_text().splitlines():
         indent = len(line) - len(line.lstrip())
-        if match := re.match(r"\s*- id:\s*(\S+)", line):
-            current, block = match[1], None
+        if (match := re.match(r"\s*- id:\s*(\S+)", line)) and indent == (kata_indent := kata_indent or indent):
+            current, block = match[1], None  # a kata (a level's `- id:` is indented further)
             frameworks[current] = []
         elif re.match(r"\s*frameworks:\s*$", line) and current:
             block, child = indent, None
@@ -206,9 +206,9 @@ def needs_torch(posargs, root=ROOT):
     if "--torch" in posargs:
         return True
     named = [arg.partition(":")[0] for arg in posargs if arg.partition(":")[0] in frameworks]  # kata or kata:level
-    stems = named or [p.stem for p in (root / "solutions").glob("*.py")]
-    return any(frameworks.get(stem, [None])[0] == "torch"
-               or (stem.endswith("_torch") and "torch" in frameworks.get(stem[:-len("_torch")], []))
+    stems = named or [p.stem for p in (root / "solutions").glob("*.py")]  # <kata>[.<level>][_torch]
+    return any(frameworks.get(kata := stem.partition(".")[0].removesuffix("_torch"), [None])[:1] == ["torch"]
+               or (stem.endswith("_torch") and "torch" in frameworks.get(kata, []))
                or (stem in named and (root / "solutions" / f"{stem}_torch.py").is_file())
                for stem in stems)
 

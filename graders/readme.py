@@ -12,8 +12,8 @@ import os
 from graders.repo import Paths, ready_katas
 
 BEGIN, END = "<!-- katas:begin -->", "<!-- katas:end -->"
-HEADER = ["| kata | what | asked | level | minutes | frameworks | hidden tests | where |",
-          "| --- | --- | --- | --- | --- | --- | --: | --- |"]
+HEADER = ["| kata | what | asked | difficulty | minutes | frameworks | hidden tests | levels | where |",
+          "| --- | --- | --- | --- | --- | --- | --: | --- | --- |"]
 
 
 class ReadmeError(Exception):
@@ -51,8 +51,10 @@ def kata_table(katas, ready, counts):
     rows = [*HEADER]
     for kata in katas.values():
         tests = counts[kata.id] if kata.id in ready else "coming soon"
+        levels = ", ".join(f"[`{level.id}`](katas/{kata.id}/levels/{level.id}/prompt.md)" for level in kata.levels)
         rows.append(f"| [`{kata.id}`](katas/{kata.id}/prompt.md) | {kata.title} | {'★' * kata.stars} | "
-                    f"{kata.difficulty} | {kata.minutes} | {', '.join(kata.frameworks)} | {tests} | {', '.join(kata.companies)} |")
+                    f"{kata.difficulty} | {kata.minutes} | {', '.join(kata.frameworks)} | {tests} | {levels} | "
+                    f"{', '.join(kata.companies)} |")
     return "\n".join(rows)
 
 

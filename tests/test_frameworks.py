@@ -272,6 +272,26 @@ def test_a_forbidden_tensor_method_is_a_tripwire(tmp_path, spawner):
     assert result.status == "disallowed" and "`torch.Tensor.softmax` called at run time" in result.message, result.message
 
 
+def test_a_method_the_solution_defines_is_its_own_until_a_tensors_is_called(tmp_path, spawner):
+    """A class of the learner's own may have a `backward` method (mlp_backprop's layers): calling it is
+    allowed; the tensor's `backward`, reached under the cover of that name, is tripped at run time."""
+    own_layer = textwrap.dedent("""
+        class Scale:
+            def backward(self, grad):
+                return 2 * grad
+        _softmax = softmax
+        def softmax(x, axis=-1):
+            return Scale().backward(_softmax(x, axis)) / 2
+    """)
+    assert torch_softmax_kata_grade(tmp_path, spawner, REFERENCE + own_layer).status == "passed"
+    autograd = own_layer.replace("return Scale().backward(_softmax(x, axis)) / 2",
+                                 "w = torch.ones(1, requires_grad=True)\n"
+                                 "    (w * 2).sum().backward()\n"
+                                 "    return _softmax(x, axis)")
+    result = torch_softmax_kata_grade(tmp_path, spawner, REFERENCE + autograd)
+    assert result.status == "disallowed" and "`torch.Tensor.backward` called at run time" in result.message, result.message
+
+
 @pytest.mark.skipif(not detect("auto").cgroup and SANDBOX_MODE != "require", reason="no cgroup for the sandbox here")
 def test_torchs_own_memory_is_not_counted_against_the_solutions_memory_cap(tmp_path, spawner):
     """A PyTorch attempt using 160 MB of a 300 MB cap: torch's ~150 MB of its own memory is the worker's."""

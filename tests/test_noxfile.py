@@ -200,7 +200,8 @@ def test_pytorch_is_installed_only_for_a_pytorch_attempt(noxfile, tmp_path):
     shutil.copy(REPO / "kata.yaml", tmp_path / "kata.yaml")
     frameworks = noxfile.manifest_frameworks(tmp_path)
     assert frameworks["softmax"] == ["numpy", "torch"] and frameworks["tiny_transformer"] == ["torch"]
-    assert frameworks["attention"] == ["numpy"] and len(frameworks) == 15
+    assert frameworks["bpe"] == ["python"] and len(frameworks) == 15  # levels' ids are not katas'
+    assert "logsumexp" not in frameworks
     (tmp_path / "solutions").mkdir()
     needs = lambda *args: noxfile.needs_torch(list(args), tmp_path)  # noqa: E731
     assert not needs("softmax") and not needs() and not needs("attention", "--fresh")
@@ -210,5 +211,8 @@ def test_pytorch_is_installed_only_for_a_pytorch_attempt(noxfile, tmp_path):
     (tmp_path / "solutions" / "softmax_torch.py").write_text("")
     assert needs() and needs("softmax") and not needs("attention")
     (tmp_path / "solutions" / "softmax_torch.py").unlink()
+    (tmp_path / "solutions" / "softmax.fresh_level_torch.py").write_text("")   # a fresh level's PyTorch file
+    assert needs() and not needs("attention")
+    (tmp_path / "solutions" / "softmax.fresh_level_torch.py").unlink()
     (tmp_path / "solutions" / "tiny_transformer.py").write_text("")
     assert needs() and not needs("softmax")

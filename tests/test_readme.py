@@ -17,7 +17,9 @@ from graders.repo import Paths, ready_katas
 from test_engine import MISBEHAVING
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
-ROW = re.compile(r"^\| \[`(\w+)`\]\(katas/\1/prompt\.md\) \| (.+?) \| (★+) \| (\w+) \| (\d+) \| ([\w, ]+) \| (\d+|coming soon) \| (.+) \|$")
+ROW = re.compile(r"^\| \[`(\w+)`\]\(katas/\1/prompt\.md\) \| (.+?) \| (★+) \| (\w+) \| (\d+) \| ([\w, ]+) \| (\d+|coming soon) \| "
+                 r"(.*?) \| ([^|]+) \|$")
+LEVEL = re.compile(r"\[`(\w+)`\]\(katas/(\w+)/levels/\1/prompt\.md\)")
 EXAMPLE_MUTANT = REPO / "graders" / "keys" / "attention" / "mutants" / "fill_minus_1e9_uniform_rows.py"
 
 
@@ -38,9 +40,11 @@ def test_the_readme_kata_table_agrees_with_the_manifest_and_the_hidden_tests():
     ready = ready_katas(katas, Paths(REPO))
     assert list(rows) == list(katas), "the README's table lists the manifest's katas, in its order"
     for kata in katas.values():
-        title, stars, level, minutes, framework, tests, companies = rows[kata.id]
-        assert (title, len(stars), level, int(minutes), framework, companies) == (
+        title, stars, difficulty, minutes, framework, tests, levels, companies = rows[kata.id]
+        assert (title, len(stars), difficulty, int(minutes), framework, companies) == (
             kata.title, kata.stars, kata.difficulty, kata.minutes, ", ".join(kata.frameworks), ", ".join(kata.companies)), kata.id
+        assert [(m[1], m[2]) for m in LEVEL.finditer(levels)] == [(level.id, kata.id) for level in kata.levels], kata.id
+        assert all((REPO / "katas" / kata.id / "levels" / level.id / "prompt.md").is_file() for level in kata.levels)
         collected = str(counts[kata.id]) if kata.id in ready else "coming soon"
         assert tests == collected, f"{kata.id}: the README says {tests} hidden tests, pytest collects {collected}"
 
@@ -72,7 +76,7 @@ def test_readme_rewrites_only_the_marked_table(probe_root):
     assert run_graders("readme", root=probe_root).returncode == 0
     text = (probe_root / "README.md").read_text()
     assert text.startswith("# Probe\n\nIntro.\n\n") and text.endswith("After: 13 tests, kept as written.\n")
-    assert "| [`probe`](katas/probe/prompt.md) | Engine probe | ★ | easy | 1 | numpy | 5 | nobody |" in text
+    assert "| [`probe`](katas/probe/prompt.md) | Engine probe | ★ | easy | 1 | numpy | 5 |  | nobody |" in text
     assert run_graders("readme", "--check", root=probe_root).returncode == 0
 
 
