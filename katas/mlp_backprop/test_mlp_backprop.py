@@ -463,5 +463,5 @@ def test_train_step_updates_the_callers_arrays_in_place(solution, seed):
         if np.array_equal(after, before):
             raise AssertionError(f"the caller's {name} is unchanged after {case}: update it in place "
                                  f"({name} -= lr * grad, or {name}[...] = ...); `{name} = {name} - lr * grad` only "
-                                 f"rebinds a local name to a new array (and a tensor's `{name}.data = ...` gives it "
-                                 "new memory: the caller's stays as it was)")
+                                 f"rebinds a local name to a new array (and a tensor's `{name}.data = ...` swaps in new "
+                                 "memory instead of writing into the caller's)")
