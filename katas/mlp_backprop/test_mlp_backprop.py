@@ -35,6 +35,10 @@ largest error / (rtol * |expected| + atol) seen was r.
          over all four parameters, pre-activations >= 1e-2 from the kink; correct styles agree to
          <= 4.7e-11 of |g| |v| (193 seeds); the bound is 1e-6 of it, the mutants with wrong gradients
          are off by >= 6.5e-3 of it.
+  PyTorch (graders/keys/mlp_backprop/torch/): the reference and its alternatives (per-example loops,
+         einsum with scatter_, layer objects over addmm, float32 throughout with F.one_hot) over 300
+         random problems as above: worst 3.1e-2 of the bound for gradients, 2.4e-2 for the loss, 3.2e-2
+         for updates (all float32 throughout); float64 styles <= 2e-4.
 """
 
 import math
