@@ -29,6 +29,10 @@ terms cancel) carry the rounding of the whole row, not their own.
   Finite differences: central, h = 1e-5, of sum(dy * y) along random directions; the reference
          and every alternative agree to <= 1.1e-10 of |grad| |v| (100 seeds), the bound is 1e-6 of
          it; the mutants' wrong gradients are off by 3e-2 .. 1 of it (1e-2 for ddof=1 in both passes).
+  PyTorch (graders/keys/norms/torch/): the reference and its alternatives (row loops, staged chain
+         rule, vector_norm with row sums, var_mean in float32 inside) over 200 cases of each kind above:
+         worst 7.4e-5 of the F64 bound on random rows, 9.5e-3 at spread 3e-3, 3.8e-2 of the OFFSET bound,
+         0.12 of the F32 bound (float32 inside; float64-inside styles equal the NumPy reference's floats).
 """
 
 import numpy as np

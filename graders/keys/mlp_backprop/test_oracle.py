@@ -1,10 +1,13 @@
 """The mlp_backprop reference (graders/keys/mlp_backprop/reference.py) against independent oracles:
 PyTorch autograd through torch.relu and F.cross_entropy, torch.optim.SGD for the step, and central
-finite differences of the loss, entry by entry. Run from the repository root:
+finite differences of the loss, entry by entry. The PyTorch reference (graders/keys/mlp_backprop/torch/
+reference.py) is checked against the same autograd and torch.optim.SGD, and against the NumPy reference.
+Run from the repository root:
     pytest graders/keys/mlp_backprop/test_oracle.py"""
 
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -179,3 +182,122 @@ def test_duplicated_batch_leaves_mean_loss_and_grads_unchanged():
     loss2, grads2 = ref.mlp_loss_and_grads(np.concatenate([x, x]), np.concatenate([y, y]), *params)
     assert math.isclose(loss, loss2, rel_tol=1e-14)
     assert_grads_close(grads2, grads, rtol=1e-13, atol_scale=1e-15)
+
+
+# -- the PyTorch reference (graders/keys/mlp_backprop/torch/reference.py) --------------------------------
+
+def _torch_reference():
+    import importlib.util
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("mlp_backprop_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def as_tensors(x, y, params):
+    """Copies as tensors (the NumPy arrays stay untouched): x, y int64, (W1, b1, W2, b2)."""
+    return (torch.from_numpy(np.array(x)), torch.from_numpy(np.asarray(y, dtype=np.int64).copy()),
+            tuple(torch.from_numpy(np.array(p)) for p in params))
+
+
+def torch_reference_result(x, y, params):
+    """The torch reference's (loss, {name: ndarray}), its types checked."""
+    x_t, y_t, ps = as_tensors(x, y, params)
+    loss, grads = _torch_reference().mlp_loss_and_grads(x_t, y_t, *ps)
+    assert isinstance(loss, float)
+    assert all(isinstance(g, torch.Tensor) and not g.requires_grad for g in grads.values())
+    return loss, {name: g.numpy() for name, g in grads.items()}
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "N{}-D{}-H{}-C{}".format(*s))
+def test_the_torch_reference_matches_autograd_and_the_numpy_reference(shape, seed):
+    N, D, H, C = shape
+    x, y, params = problem(seed, N, D, H, C)
+    loss, grads = torch_reference_result(x, y, params)
+    expected_loss, expected = torch_loss_and_grads(x, y, params)
+    assert all(g.dtype == np.float64 for g in grads.values())
+    assert math.isclose(loss, expected_loss, rel_tol=1e-13)
+    assert_grads_close(grads, expected, rtol=1e-11, atol_scale=1e-13)
+    numpy_loss, numpy_grads = ref.mlp_loss_and_grads(x, y, *params)
+    assert math.isclose(loss, numpy_loss, rel_tol=1e-14)
+    assert_grads_close(grads, numpy_grads, rtol=1e-12, atol_scale=1e-14)     # the same float64 formulas
+
+
+def test_the_torch_reference_on_the_hard_cases_matches_autograd():
+    # Exact-zero pre-activations (ReLU'(0) = 0 in torch.relu's backward too), then logits of magnitude 1e4.
+    x = np.array([[-2.0, -2.0, 1.0], [1.0, 2.0, -2.0], [-2.0, -1.0, -1.0],
+                  [0.0, -1.0, 0.0], [0.0, -1.0, -1.0], [2.0, -2.0, 1.0]])
+    W1 = np.array([[0.0, -1.0, 0.5, 0.0], [-0.5, 1.0, -1.0, 0.0], [1.0, -0.5, -1.0, 0.0]])
+    b1 = np.array([0.5, 0.5, -1.0, 0.0])
+    rng = np.random.default_rng(9)
+    params = (W1, b1, rng.standard_normal((4, 5)), 0.1 * rng.standard_normal(5))
+    y = np.array([1, 4, 0, 2, 3, 4])
+    _, grads = torch_reference_result(x, y, params)
+    assert_grads_close(grads, torch_loss_and_grads(x, y, params)[1], rtol=1e-12, atol_scale=1e-14)
+    assert not grads["W1"][:, 3].any() and grads["b1"][3] == 0.0
+
+    x = np.array([[1.0, -1.0, -1.0], [-1.0, 1.0, -1.0], [-1.0, -1.0, 1.0], [1.0, 0.5, -1.0]])
+    W2 = np.array([[1e4, 1e4 - 1, -1e4, 0.0], [-1e4, -1e4 + 2, -1e4 - 1, -1e4 + 0.5], [0.0, 5e3, -5e3, 1e4]])
+    params = (np.eye(3), np.zeros(3), W2, np.array([0.25, -0.5, 0.125, 0.0]))
+    y = np.array([1, 2, 2, 0])
+    loss, grads = torch_reference_result(x, y, params)
+    expected_loss, expected = torch_loss_and_grads(x, y, params)
+    assert math.isfinite(loss) and math.isclose(loss, expected_loss, rel_tol=1e-13)
+    assert_grads_close(grads, expected, rtol=1e-9, atol_scale=1e-11)
+
+
+def test_the_torch_reference_confident_correct_loss_is_exact():
+    x, W1, b1 = np.eye(2), np.eye(2), np.zeros(2)
+    W2, b2 = np.array([[45.0, 0.0, 0.0], [0.0, 60.0, -10.0]]), np.zeros(3)
+    true = (math.log1p(2 * math.exp(-45)) + math.log1p(math.exp(-60) + math.exp(-70))) / 2
+    loss, _ = torch_reference_result(x, np.array([0, 1]), (W1, b1, W2, b2))
+    assert abs(loss - true) <= 1e-19
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("lr", [1e-2, 0.3])
+def test_the_torch_reference_step_matches_torch_sgd_in_place(lr, dtype):
+    tref = _torch_reference()
+    x, y, params = problem(7, dtype=dtype)
+    x_t, y_t, ps = as_tensors(x, y, params)
+    pointers = [p.data_ptr() for p in ps]
+    loss = tref.mlp_train_step(x_t, y_t, *ps, lr=lr) if lr != 1e-2 else tref.mlp_train_step(x_t, y_t, *ps)
+    leaves = [torch.from_numpy(p.astype(np.float64)).requires_grad_() for p in params]
+    opt = torch.optim.SGD(leaves, lr=lr)
+    torch_loss = F.cross_entropy(torch.relu(torch.from_numpy(x.astype(np.float64)) @ leaves[0] + leaves[1])
+                                 @ leaves[2] + leaves[3], torch.from_numpy(y))
+    torch_loss.backward()
+    opt.step()
+    assert math.isclose(loss, torch_loss.item(), rel_tol=1e-13)                  # the loss before the step
+    assert [p.data_ptr() for p in ps] == pointers                                # the caller's tensors, in place
+    for p, leaf, before in zip(ps, leaves, params):
+        assert p.dtype == torch.from_numpy(before).dtype
+        want = leaf.detach().to(p.dtype)                                         # rounded once to the dtype
+        torch.testing.assert_close(p, want, rtol=0 if dtype == np.float32 else 1e-13, atol=1e-15)
+        assert not np.array_equal(p.numpy(), before)
+    assert np.array_equal(x_t.numpy(), x) and np.array_equal(y_t.numpy(), y)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_torch_reference_in_float32_is_the_numpy_reference_in_float32(seed):
+    # Both compute in float64 and round the gradients once: the same float32 numbers.
+    x, y, params = problem(seed, N=9, D=6, H=8, C=5, dtype=np.float32)
+    loss, grads = torch_reference_result(x, y, params)
+    numpy_loss, numpy_grads = ref.mlp_loss_and_grads(x, y, *params)
+    assert all(g.dtype == np.float32 for g in grads.values())
+    assert math.isclose(loss, numpy_loss, rel_tol=1e-14)
+    assert_grads_close(grads, numpy_grads, rtol=1.2e-7, atol_scale=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_torch_reference_leaves_its_inputs_alone(dtype):
+    # In float64, t.to(torch.float64) is t itself: an in-place op on it would reach the caller's tensor.
+    tref = _torch_reference()
+    x, y, params = problem(11, dtype=dtype)
+    x_t, y_t, ps = as_tensors(x, y, params)
+    tref.mlp_loss_and_grads(x_t, y_t, *ps)
+    for before, after in zip((x, y, *params), (x_t, y_t, *ps)):
+        np.testing.assert_array_equal(after.numpy(), before)

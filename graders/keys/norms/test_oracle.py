@@ -1,9 +1,12 @@
 """The norms reference (graders/keys/norms/reference.py) against independent oracles: torch's
 F.layer_norm and F.rms_norm with autograd (float64), central finite differences of the reference's own
 forward, and properties any correct implementation has (translation invariance of LayerNorm, exact
-values by hand). Run from the repository root: pytest graders/keys/norms/test_oracle.py"""
+values by hand). The PyTorch reference (graders/keys/norms/torch/reference.py) is checked against the same
+torch ops and autograd, and against the NumPy reference. Run from the repository root:
+pytest graders/keys/norms/test_oracle.py"""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -220,3 +223,97 @@ def test_inputs_left_unchanged():
     ref.rms_norm_backward(dy, x, gamma)
     for before, after in zip(saved, (x, gamma, beta, dy)):
         np.testing.assert_array_equal(before, after)
+
+
+# -- the PyTorch reference (graders/keys/norms/torch/reference.py) ---------------------------------------
+
+def _torch_reference():
+    import importlib.util
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("norms_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tensors(*arrays):
+    return [torch.from_numpy(np.array(a)) for a in arrays]      # copies: the NumPy arrays stay untouched
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_torch_reference_matches_torch_autograd_and_the_numpy_reference(name):
+    tref = _torch_reference()
+    x, gamma, beta, dy, eps = CASES[name]
+    x_t, gamma_t, beta_t, dy_t = tensors(x, gamma, beta, dy)
+    # The same float64 formulas, but torch and NumPy sum a row in different orders: at mean 1e4 the row
+    # mean differs by a few ulp(1e4) = 1.8e-12, which reaches every centred value (as in the
+    # translation-invariance test below); elsewhere they agree to a few ulps.
+    same = dict(rtol=1e-10, rel_atol=1e-11) if name == "mean 1e4, spread 1" else dict(rtol=1e-13, rel_atol=1e-14)
+    outs = (tref.layer_norm(x_t, gamma_t, beta_t, eps=eps), *tref.layer_norm_backward(dy_t, x_t, gamma_t, eps=eps))
+    assert [tuple(o.shape) for o in outs] == [x.shape, x.shape, gamma.shape, gamma.shape]
+    assert all(o.dtype == torch.float64 and not o.requires_grad for o in outs)
+    numpy_outs = (ref.layer_norm(x, gamma, beta, eps=eps), *ref.layer_norm_backward(dy, x, gamma, eps=eps))
+    for got, want, numpy_out in zip(outs, torch_layer_norm(x, gamma, beta, dy, eps), numpy_outs):
+        close(got.numpy(), want)
+        close(got.numpy(), numpy_out, **same)
+    eps = 1e-6 if eps == 1e-5 else eps
+    outs = (tref.rms_norm(x_t, gamma_t, eps=eps), *tref.rms_norm_backward(dy_t, x_t, gamma_t, eps=eps))
+    assert [tuple(o.shape) for o in outs] == [x.shape, x.shape, gamma.shape]
+    numpy_outs = (ref.rms_norm(x, gamma, eps=eps), *ref.rms_norm_backward(dy, x, gamma, eps=eps))
+    for got, want, numpy_out in zip(outs, torch_rms_norm(x, gamma, dy, eps), numpy_outs):
+        close(got.numpy(), want)
+        close(got.numpy(), numpy_out, **same)
+
+
+def test_the_torch_reference_defaults_match_torch():
+    tref = _torch_reference()
+    x, gamma, beta, dy = params(11, (4, 6), loc=-0.3, scale=2e-3)  # var ~ 4e-6: eps matters
+    x_t, gamma_t, beta_t, dy_t = tensors(x, gamma, beta, dy)
+    ours = (tref.layer_norm(x_t, gamma_t, beta_t), *tref.layer_norm_backward(dy_t, x_t, gamma_t))
+    for got, want in zip(ours, torch_layer_norm(x, gamma, beta, dy, 1e-5)):
+        close(got.numpy(), want)
+    ours = (tref.rms_norm(x_t, gamma_t), *tref.rms_norm_backward(dy_t, x_t, gamma_t))
+    for got, want in zip(ours, torch_rms_norm(x, gamma, dy, 1e-6)):
+        close(got.numpy(), want)
+
+
+@pytest.mark.parametrize("name", ["(4, 8)", "(2, 3, 6) 3-D", "(7,) 1-D", "constant rows"])
+def test_the_torch_reference_in_float32_is_the_numpy_reference_in_float32(name):
+    # Both compute in float64 and round once to float32: the same float32 numbers, to one ulp.
+    tref = _torch_reference()
+    x, gamma, beta, dy, eps = (a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in CASES[name])
+    x_t, gamma_t, beta_t, dy_t = tensors(x, gamma, beta, dy)
+    ours = (tref.layer_norm(x_t, gamma_t, beta_t, eps=eps), *tref.layer_norm_backward(dy_t, x_t, gamma_t, eps=eps),
+            tref.rms_norm(x_t, gamma_t), *tref.rms_norm_backward(dy_t, x_t, gamma_t))
+    theirs = (ref.layer_norm(x, gamma, beta, eps=eps), *ref.layer_norm_backward(dy, x, gamma, eps=eps),
+              ref.rms_norm(x, gamma), *ref.rms_norm_backward(dy, x, gamma))
+    for got, want in zip(ours, theirs):
+        assert got.dtype == torch.float32
+        np.testing.assert_allclose(got.numpy(), want, rtol=1.2e-7, atol=1.2e-7 * np.abs(want).max())
+
+
+def test_the_torch_reference_promotes_mixed_dtypes_like_numpy():
+    tref = _torch_reference()
+    x, gamma, beta, _ = params(12, (3, 4))
+    x32, gamma32, beta32 = (torch.from_numpy(a.astype(np.float32)) for a in (x, gamma, beta))
+    x64, gamma64, beta64 = tensors(x, gamma, beta)
+    assert tref.layer_norm(x32, gamma64, beta64).dtype == torch.float64
+    assert tref.layer_norm(x64, gamma32, beta32).dtype == torch.float64
+    assert tref.rms_norm(x32, gamma64).dtype == torch.float64
+    assert tref.rms_norm(x64, gamma32).dtype == torch.float64
+    assert tref.layer_norm(x32, gamma32, beta32).dtype == torch.float32
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_the_torch_reference_leaves_its_inputs_alone(dtype):
+    # In float64, x.to(torch.float64) is x itself: an in-place op on it would reach the caller's tensor.
+    tref = _torch_reference()
+    x, gamma, beta, dy = (t.to(dtype) for t in tensors(*params(13, (2, 3, 4))))
+    saved = [t.clone() for t in (x, gamma, beta, dy)]
+    tref.layer_norm(x, gamma, beta)
+    tref.layer_norm_backward(dy, x, gamma)
+    tref.rms_norm(x, gamma)
+    tref.rms_norm_backward(dy, x, gamma)
+    for before, after in zip(saved, (x, gamma, beta, dy)):
+        assert torch.equal(before, after)
