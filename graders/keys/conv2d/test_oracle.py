@@ -135,3 +135,69 @@ def test_inputs_left_unchanged():
     ref.conv2d_backward(dout, x, w, stride=2, pad=1)
     for before, after in zip(saved, (x, w, b, dout)):
         np.testing.assert_array_equal(before, after)
+
+
+# -- the PyTorch reference (graders/keys/conv2d/torch/reference.py) ----------------------------------
+
+def _torch_reference():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("conv2d_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def torch_reference_outputs(tref, x, w, b, dout, stride, pad):
+    """The torch reference's out, dx, dw, db on tensors made from the arrays, as tensors."""
+    xt, wt, dt = (torch.from_numpy(a) for a in (x, w, dout))
+    bt = None if b is None else torch.from_numpy(b)
+    return (tref.conv2d_forward(xt, wt, bt, stride=stride, pad=pad),
+            *tref.conv2d_backward(dt, xt, wt, stride=stride, pad=pad))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_torch_reference_matches_torch_autograd_and_the_numpy_reference(name):
+    tref = _torch_reference()
+    B, C_in, C_out, H, W, kH, kW, stride, pad, bias = CASES[name]
+    x, w, b, dout = make_case(7, *CASES[name])
+    got = torch_reference_outputs(tref, x, w, b, dout, stride, pad)
+    assert all(isinstance(t, torch.Tensor) and t.dtype == torch.float64 and not t.requires_grad for t in got)
+    assert [tuple(t.shape) for t in got[1:]] == [x.shape, w.shape, (C_out,)]
+    numpy_ref = (ref.conv2d_forward(x, w, b, stride=stride, pad=pad), *ref.conv2d_backward(dout, x, w, stride=stride, pad=pad))
+    for t, want, mine in zip(got, torch_conv(x, w, b, dout, stride, pad), numpy_ref):
+        np.testing.assert_allclose(t.numpy(), want, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(t.numpy(), mine, rtol=1e-13, atol=1e-13)   # the same algorithm, both in float64
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_the_torch_reference_keeps_float32_and_matches_torch(name):
+    tref = _torch_reference()
+    B, C_in, C_out, H, W, kH, kW, stride, pad, bias = CASES[name]
+    x, w, b, dout = make_case(8, *CASES[name], dtype=np.float32)
+    got = torch_reference_outputs(tref, x, w, b, dout, stride, pad)
+    assert all(t.dtype == torch.float32 for t in got)
+    # float64 inside, one rounding at the end: half an ulp of float32 relative to each value.
+    for t, want in zip(got, torch_conv(x, w, b, dout, stride, pad)):
+        np.testing.assert_allclose(t.numpy(), want, rtol=1e-7, atol=1e-6)
+
+
+def test_the_torch_reference_gives_exactly_zero_gradient_to_unread_rows_and_cols():
+    tref = _torch_reference()
+    x, w, b, dout = make_case(9, 2, 2, 3, 8, 7, 3, 3, 3, 0, True)
+    _, dx, _, _ = torch_reference_outputs(tref, x, w, b, dout, 3, 0)
+    assert torch.all(dx[:, :, 6:, :] == 0) and torch.all(dx[:, :, :, 6:] == 0)
+    assert torch.all(dx[:, :, :6, :6] != 0)
+
+
+def test_the_torch_reference_leaves_its_inputs_alone():
+    tref = _torch_reference()
+    for stride, pad in ((2, 1), (1, 0)):                  # pad 0: no padded copy to hide behind
+        x, w, b, dout = make_case(10, 2, 3, 4, 7, 6, 3, 2, stride, pad, True)
+        tensors = [torch.from_numpy(a) for a in (x, w, b, dout)]
+        saved = [t.clone() for t in tensors]
+        tref.conv2d_forward(*tensors[:3], stride=stride, pad=pad)
+        tref.conv2d_backward(tensors[3], *tensors[:2], stride=stride, pad=pad)
+        assert all(torch.equal(t, s) for t, s in zip(tensors, saved))
