@@ -95,7 +95,7 @@ def test_list_shows_every_manifest_kata_and_fits_a_terminal():
     assert proc.returncode == 0
     table, legend = proc.stdout.split("\nasked: ")
     attempts = sum(len(attempts_of(kata, Paths(REPO))) for kata in load_manifest(REPO / "kata.yaml").values())
-X
+    assert len(table.splitlines()) == 1 + attempts  # a header, then a row per attempt (softmax has two)
     assert "softmax (NumPy)" in table and "softmax (PyTorch)" in table
     assert max(len(line) for line in proc.stdout.splitlines()) <= 100
 
