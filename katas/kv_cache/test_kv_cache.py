@@ -146,10 +146,11 @@ def assert_unchanged_cache(cache, saved, case):
 
 
 @pytest.fixture
-def float64(make):
-    """np.float64 itself, built in the worker, for `KVCache(..., dtype=float64)`: the wire carries
-    arrays and plain data, not NumPy types (see graders/kataworker/toys/kv_cache.py)."""
-    return make("toys.kv_cache:numpy_type", "float64")
+def float64(make, framework):
+    """The attempt's float64 dtype (np.float64, or torch.float64 for a PyTorch attempt), built in the
+    worker, for `KVCache(..., dtype=float64)`: the wire carries arrays and plain data, not dtypes
+    (see graders/kataworker/toys/kv_cache.py)."""
+    return make("toys.kv_cache:float_dtype", "float64", framework)
 
 
 # -- causal_mask ----------------------------------------------------------------------------------
