@@ -489,9 +489,10 @@ def test_decode_step_cost_grows_linearly_with_the_cache(solution):
     alternatives 2-27x (the slowest, loops over heads and keys in Python, is purely linear: 26-27x);
     a decode step that slices its mask row out of causal_mask(T) 264-335x. The limit of 120x leaves
     about 4x above the slowest correct one and 2.2x below that mistake (measured inside the worker,
-    without the fixed cost, the same were 18-26x, 4-31x and 490-560x). The caches are filled with
-    append(); that the past is read from the
-    cache is checked by test_the_past_is_read_from_the_cache (which is what fails a solution that
+    without the fixed cost, the same were 18-26x, 4-31x and 490-560x). The PyTorch key, measured
+    inside one process (no fixed cost): reference 5x, alternatives 3-6x, the same mistake ~1000x (a
+    151 MB bool (T, T) tensor per step). The caches are filled with append(); that the past is read
+    from the cache is checked by test_the_past_is_read_from_the_cache (which is what fails a solution that
     keeps x and recomputes K/V or the whole attention every step)."""
     num_heads, d_head = 2, 8                                             # small d_model: attention itself is cheap
     x, weights = make_problem(90, 2 * REPEATS + 2, num_heads, d_head)

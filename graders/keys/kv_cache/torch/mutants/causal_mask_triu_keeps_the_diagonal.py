@@ -1,4 +1,4 @@
-"""Mutant: `torch.triu(ones)` with the default diagonal=0: the diagonal is masked too (each query may not see itself)."""
+"""Mutant: `torch.triu(ones)` with its default diagonal=0: the diagonal is masked too."""
 
 import math
 from functools import reduce

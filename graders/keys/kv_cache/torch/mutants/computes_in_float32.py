@@ -1,4 +1,4 @@
-"""Mutant: `.float()` on the inputs: float64 x and weights computed in float32 (the output cast back, its precision lost)."""
+"""Mutant: `.float()` on the inputs: float64 x and weights computed in float32 (cast back, precision lost)."""
 
 import math
 from functools import reduce

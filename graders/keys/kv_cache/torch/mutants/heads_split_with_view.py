@@ -1,4 +1,4 @@
-"""Mutant: Heads split with `.view(H, T, d_head)` straight from (T, d_model): the features are dealt out wrongly (decode, T = 1, is right)."""
+"""Mutant: Heads split with `.view(H, T, d_head)` straight from (T, d_model): features dealt out wrongly."""
 
 import math
 from functools import reduce

@@ -1,4 +1,4 @@
-"""Mutant: No common dtype: torch's matmul does not promote, so float32 x with float64 weights (or cache) raises RuntimeError."""
+"""Mutant: No common dtype: `@` does not promote, so float32 x with float64 weights or cache raises."""
 
 import math
 

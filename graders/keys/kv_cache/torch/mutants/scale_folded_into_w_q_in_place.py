@@ -1,4 +1,4 @@
-"""Mutant: The scale folded into w_q with `*=` after `.to(torch.float64)`, which returns the caller's own float64 tensor: its w_q shrinks."""
+"""Mutant: `w_q *= scale` after `.to(float64)`, which is the caller's own float64 w_q: it shrinks."""
 
 import math
 from functools import reduce

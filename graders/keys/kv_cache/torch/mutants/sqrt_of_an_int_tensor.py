@@ -1,4 +1,4 @@
-"""Mutant: The scale as `torch.sqrt(torch.tensor(d_head))`: an int tensor's sqrt is float32, so float64 scores are off by ~1e-8."""
+"""Mutant: The scale as `torch.sqrt(torch.tensor(d_head))`: float32, float64 scores off by ~1e-8."""
 
 import math
 from functools import reduce

@@ -1,4 +1,4 @@
-"""Mutant: Hugging Face's inv_freq and `positions.float()`: the angles m * theta formed in float32 (off by ~4e-3 rad at 1e5)."""
+"""Mutant: Hugging Face's float32 inv_freq and `positions.float()`: angles in float32, off by ~4e-3 at 1e5."""
 
 import torch
 

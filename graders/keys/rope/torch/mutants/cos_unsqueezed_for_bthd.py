@@ -1,4 +1,4 @@
-"""Mutant: cos/sin unsqueezed for a (B, T, H, d) layout (HF's unsqueeze_dim=2): on (B, H, T, d) the positions run along the heads."""
+"""Mutant: cos/sin unsqueezed for (B, T, H, d) (HF's unsqueeze_dim=2): on (B, H, T, d) they run along H."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Mutant: The interleaved merge stacks on dim -2 before flatten: (..., 2, d/2) flattens to the half layout, not a0 b0 a1 b1."""
+"""Mutant: Interleaved merge stacked on dim -2: (..., 2, d/2) flattens to the half layout."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Mutant: Hugging Face's `emb = cat((freqs, freqs))` cos/sin layout used for the interleaved style, where pair i needs repeat_interleave."""
+"""Mutant: HF's `cat((freqs, freqs))` cos/sin used for the interleaved style (needs repeat_interleave)."""
 
 import torch
 

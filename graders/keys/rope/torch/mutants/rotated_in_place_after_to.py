@@ -1,4 +1,4 @@
-"""Mutant: `.to(torch.float64)` returns the caller's own float64 tensor, and the rotated pairs are written back into it."""
+"""Mutant: `x.to(float64)` is the caller's own float64 x, and the result is written back into it."""
 
 import torch
 

@@ -1,4 +1,4 @@
-"""Mutant: theta from an int arange: `/ d` gives torch's default float32, so at position 1e5 the angles are off by ~1e-2 rad."""
+"""Mutant: theta from an int arange: `/ d` gives torch's default float32 (angles off by ~6e-3 at 1e5)."""
 
 import torch
 
