@@ -23,7 +23,14 @@ graders/keys/kv_cache/alternatives: float32 throughout, float64 inside, loops, e
   F32, any float32 involved (float32 inputs, or float64 inputs with the default float32 cache)
        -> rtol 1e-5, atol 1e-5: rounding K/V, or everything, to float32 (eps 6e-8) measured at
        <= 3.3e-6 absolute, at most 0.15 of the tolerance.
-  Every value bug among the mutants is off by more than 0.1.
+  The same 400 cases through the PyTorch key (graders/keys/kv_cache/torch: the reference and its
+  alternatives, float32 inside among them): F64 <= 1.2e-14, F64_LARGE <= 1.2e-11, F32 <= 4.4e-6
+  absolute (0.16 of the tolerance).
+  Every value bug among the mutants is off by more than 0.1, but for the PyTorch scale computed as
+  the float32 sqrt of an int tensor (off by 1e-8 to 1e-7 where d_head is not a square: 80-3500x F64).
+
+The same tests grade the PyTorch attempt: the worker hands it tensors, and the `float64` fixture
+gives it torch.float64 for `KVCache(..., dtype=...)`.
 """
 
 import math
@@ -146,10 +153,11 @@ def assert_unchanged_cache(cache, saved, case):
 
 
 @pytest.fixture
-def float64(make):
-    """np.float64 itself, built in the worker, for `KVCache(..., dtype=float64)`: the wire carries
-    arrays and plain data, not NumPy types (see graders/kataworker/toys/kv_cache.py)."""
-    return make("toys.kv_cache:numpy_type", "float64")
+def float64(make, framework):
+    """The attempt's float64 dtype (np.float64, or torch.float64 for a PyTorch attempt), built in the
+    worker, for `KVCache(..., dtype=float64)`: the wire carries arrays and plain data, not dtypes
+    (see graders/kataworker/toys/kv_cache.py)."""
+    return make("toys.kv_cache:float_dtype", "float64", framework)
 
 
 # -- causal_mask ----------------------------------------------------------------------------------
@@ -481,9 +489,10 @@ def test_decode_step_cost_grows_linearly_with_the_cache(solution):
     alternatives 2-27x (the slowest, loops over heads and keys in Python, is purely linear: 26-27x);
     a decode step that slices its mask row out of causal_mask(T) 264-335x. The limit of 120x leaves
     about 4x above the slowest correct one and 2.2x below that mistake (measured inside the worker,
-    without the fixed cost, the same were 18-26x, 4-31x and 490-560x). The caches are filled with
-    append(); that the past is read from the
-    cache is checked by test_the_past_is_read_from_the_cache (which is what fails a solution that
+    without the fixed cost, the same were 18-26x, 4-31x and 490-560x). The PyTorch key, measured
+    inside one process (no fixed cost): reference 5x, alternatives 3-6x, the same mistake ~1000x (a
+    151 MB bool (T, T) tensor per step). The caches are filled with append(); that the past is read
+    from the cache is checked by test_the_past_is_read_from_the_cache (which is what fails a solution that
     keeps x and recomputes K/V or the whole attention every step)."""
     num_heads, d_head = 2, 8                                             # small d_model: attention itself is cheap
     x, weights = make_problem(90, 2 * REPEATS + 2, num_heads, d_head)

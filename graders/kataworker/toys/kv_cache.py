@@ -3,8 +3,17 @@ from outside its sandbox, with `solution.cpu_clock()`.)"""
 
 import numpy as np
 
+FRAMEWORKS = ("numpy", "torch")
 
-def numpy_type(name):
-    """np.float32 or np.float64 itself, for a `dtype=` argument: the wire carries arrays and plain
-    data, not NumPy types, so a test builds the type here with `make` and passes its handle."""
-    return {"float32": np.float32, "float64": np.float64}[name]
+
+def float_dtype(name, framework="numpy"):
+    """The dtype object a `KVCache(..., dtype=...)` of the attempt's framework takes: np.float32 or
+    np.float64 for NumPy, torch.float32 or torch.float64 for PyTorch. The wire carries arrays and
+    plain data, not dtypes, so a test builds it here with `make` and passes its handle."""
+    if name not in ("float32", "float64") or framework not in FRAMEWORKS:
+        raise ValueError(f"no float dtype {name!r} for framework {framework!r}")
+    if framework == "torch":
+        import torch
+
+        return getattr(torch, name)
+    return getattr(np, name)

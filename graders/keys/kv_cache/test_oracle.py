@@ -204,3 +204,120 @@ def test_inputs_left_unchanged():
     ref.decode_step(x[5], *weights, cache, H)
     for before, after in zip(saved, (x, *weights)):
         np.testing.assert_array_equal(before, after)
+
+
+# -- the PyTorch reference (graders/keys/kv_cache/torch/reference.py) ---------------------------------
+
+def _torch_reference():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("kv_cache_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_torch(tref, plan, x, weights, H, dtype=torch.float64):
+    """run() for the PyTorch reference: the same plan on tensors -> (T, d_model) as a NumPy array."""
+    d_head = x.shape[1] // H
+    cache = tref.KVCache(len(x), H, d_head, dtype=dtype)
+    tx, tw = torch.from_numpy(x), [torch.from_numpy(w) for w in weights]
+    rows, pos = [], 0
+    for step in plan:
+        if step == "d":
+            out = tref.decode_step(tx[pos], *tw, cache, H)
+            assert out.shape == (x.shape[1],)
+            rows.append(out[None])
+            pos += 1
+        else:
+            out = tref.prefill(tx[pos:pos + step], *tw, cache, H)
+            assert out.shape == (step, x.shape[1])
+            rows.append(out)
+            pos += step
+        assert len(cache) == pos
+    return torch.cat(rows).numpy()
+
+
+@pytest.mark.parametrize("T", range(1, 9))
+def test_the_torch_causal_mask_matches_tril_and_the_numpy_reference(T):
+    mask = _torch_reference().causal_mask(T)
+    assert mask.dtype == torch.bool and mask.shape == (T, T)
+    assert torch.equal(mask, ~torch.tril(torch.ones(T, T, dtype=torch.bool)))
+    np.testing.assert_array_equal(mask.numpy(), ref.causal_mask(T))
+
+
+@pytest.mark.parametrize("plan", [(7,), (1,) + ("d",) * 10, (3, 4, 1, 5), (2, "d", 3, "d", "d", 4)])
+def test_the_torch_reference_matches_torch_mha_and_the_numpy_reference(plan):
+    tref = _torch_reference()
+    T = sum(1 if step == "d" else step for step in plan)
+    for H, d_head in ((3, 4), (2, 5)):
+        x, weights = problem(T + 7 * H, T, H, d_head)
+        out = run_torch(tref, plan, x, weights, H)
+        np.testing.assert_allclose(out, torch_causal_mha(x, *weights, H), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(out, run(plan, x, weights, H), rtol=1e-13, atol=1e-14)   # both float64 inside
+
+
+def test_the_torch_reference_with_large_scores_matches_torch_mha():
+    x, weights = problem(50, 8, 3, 4, x_scale=30.0)                          # scores ~1e3
+    out = run_torch(_torch_reference(), (5, "d", "d", "d"), x, weights, 3)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, torch_causal_mha(x, *weights, 3), rtol=1e-10, atol=1e-10)
+
+
+def test_the_torch_reference_float32_cache_matches_sdpa_on_rounded_keys_and_values():
+    # float64 inputs, default float32 cache: attention over K/V rounded to float32, float64 out,
+    # exactly what the NumPy reference computes.
+    tref = _torch_reference()
+    H, d_head = 3, 4
+    x, weights = problem(41, 6, H, d_head)
+    cache = tref.KVCache(6, H, d_head)
+    tw = [torch.from_numpy(w) for w in weights]
+    tref.prefill(torch.from_numpy(x[:5]), *tw, cache, H)
+    out = tref.decode_step(torch.from_numpy(x[5]), *tw, cache, H)
+    K, V = cache.get()
+    assert K.dtype == V.dtype == torch.float32 and out.dtype == torch.float64
+    q = torch.from_numpy(x[5] @ weights[0]).reshape(H, 1, d_head)
+    heads = F.scaled_dot_product_attention(q, K.double().permute(1, 0, 2), V.double().permute(1, 0, 2))
+    torch.testing.assert_close(out, heads.reshape(-1) @ tw[3], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(out.numpy(), run((5, "d"), x, weights, H, dtype=np.float32)[5], rtol=1e-13, atol=1e-14)
+
+
+def test_the_torch_reference_output_dtype_is_the_promoted_dtype():
+    tref = _torch_reference()
+    H, d_head = 3, 4
+    x, weights = problem(72, 3, H, d_head)
+    t64 = [torch.from_numpy(a) for a in (x, *weights)]
+    t32 = [a.float() for a in t64]
+    cases = [(t32, t32, torch.float32, torch.float32), (t64, t64, torch.float32, torch.float64),
+             (t32, t64, torch.float32, torch.float64), (t32, t32, torch.float64, torch.float64)]
+    for xs, ws, cache_dtype, expected in cases:
+        cache = tref.KVCache(3, H, d_head, dtype=cache_dtype)
+        assert tref.prefill(xs[0][:2], *ws[1:], cache, H).dtype == expected
+        assert tref.decode_step(xs[0][2], *ws[1:], cache, H).dtype == expected
+    np.testing.assert_allclose(run_torch(tref, (2, "d"), x.astype(np.float32), [w.astype(np.float32) for w in weights],
+                                         H, dtype=torch.float32),
+                               torch_causal_mha(x, *weights, H), rtol=1e-5, atol=1e-5)
+
+
+def test_the_torch_reference_cache_rules_and_untouched_inputs():
+    tref = _torch_reference()
+    H, d_head = 3, 4
+    x, weights = problem(7, 9, H, d_head)
+    tx, tw = torch.from_numpy(x), [torch.from_numpy(w) for w in weights]
+    saved = [a.clone() for a in (tx, *tw)]
+    cache = tref.KVCache(8, H, d_head, dtype=torch.float64)
+    assert all(a.shape == (0, H, d_head) for a in cache.get())
+    tref.prefill(tx[:5], *tw, cache, H)
+    before = [a.clone() for a in cache.get()]
+    with pytest.raises(ValueError):
+        tref.prefill(tx[5:9], *tw, cache, H)
+    assert len(cache) == 5 and all(torch.equal(b, a) for b, a in zip(before, cache.get()))
+    tref.prefill(tx[5:8], *tw, cache, H)
+    with pytest.raises(ValueError):
+        tref.decode_step(tx[8], *tw, cache, H)
+    with pytest.raises(ValueError):
+        cache.append(torch.zeros(H, d_head), torch.zeros(H, d_head))
+    assert len(cache) == 8
+    assert all(torch.equal(b, a) for b, a in zip(saved, (tx, *tw)))

@@ -168,3 +168,74 @@ def test_errors_and_inputs_left_unchanged():
         ref.rope(x, positions=positions, style=style)
     np.testing.assert_array_equal(x, saved[0])
     np.testing.assert_array_equal(positions, saved[1])
+
+
+# -- the PyTorch reference (graders/keys/rope/torch/reference.py) -------------------------------------
+
+def _torch_reference():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("rope_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def torch_rope(x, positions, base, style):
+    """The PyTorch reference on tensors made from x and positions -> a NumPy array."""
+    tpos = None if positions is None else torch.from_numpy(positions)
+    out = _torch_reference().rope(torch.from_numpy(x), positions=tpos, base=base, style=style)
+    assert isinstance(out, torch.Tensor) and tuple(out.shape) == x.shape
+    return out.numpy()
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_the_torch_reference_matches_torch_oracles_and_the_numpy_reference(case, style):
+    shape, positions, base = CASES[case]
+    x = x_of(shape, 100 + case)
+    out = torch_rope(x, positions, base, style)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out, torch_complex(x, positions, base, style), rtol=1e-12, atol=1e-12)
+    if style == "half":
+        np.testing.assert_allclose(out, hf_rotate_half(x, positions, base), rtol=1e-12, atol=1e-12)
+    # torch's and NumPy's pow may round theta an ulp apart (1.1e-16): at position 4096 the angles then
+    # differ by up to ~5e-13 rad, so the two float64 references agree to ~1e-12, as the oracles above.
+    np.testing.assert_allclose(out, ref.rope(x, positions=positions, base=base, style=style), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_torch_reference_at_positions_up_to_1e5_matches_the_numpy_reference(style):
+    # The NumPy reference is within 1e-10 of the long double oracle here (test above).
+    positions = np.array([0, 1, 4096, 65_535, 99_999, 100_000])
+    x = x_of((2, 6, 64), 130)
+    np.testing.assert_allclose(torch_rope(x, positions, 10000.0, style),
+                               ref.rope(x, positions=positions, style=style), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_torch_reference_keeps_float32_and_leaves_its_inputs_alone(style):
+    tref = _torch_reference()
+    x = torch.from_numpy(x_of((2, 4, 32, 64), 140, np.float32))
+    positions = torch.arange(32).flip(0)
+    saved = x.clone(), positions.clone()
+    out = tref.rope(x, positions=positions, style=style)
+    assert out.dtype == torch.float32 and torch.equal(x, saved[0]) and torch.equal(positions, saved[1])
+    expected = torch_complex(x.numpy().astype(np.float64), positions.numpy(), 10000.0, style)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=6e-8, atol=1e-12)   # one rounding to float32
+    x64 = x.double()
+    saved64 = x64.clone()
+    tref.rope(x64, style=style)                                         # .to(float64) is x64 itself here
+    assert torch.equal(x64, saved64)
+
+
+def test_the_torch_reference_raises_value_errors():
+    tref = _torch_reference()
+    for style in STYLES:
+        with pytest.raises(ValueError):
+            tref.rope(torch.zeros(4, 7, dtype=torch.float64), style=style)
+    for style in ("spiral", ""):
+        with pytest.raises(ValueError):
+            tref.rope(torch.zeros(4, 8, dtype=torch.float64), style=style)

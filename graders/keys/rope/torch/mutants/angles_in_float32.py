@@ -1,0 +1,52 @@
+"""Mutant: Hugging Face's float32 inv_freq and `positions.float()`: angles in float32, off by ~4e-3 at 1e5."""
+
+import torch
+
+STYLES = ("half", "interleaved")
+
+
+def _float_dtype(x):
+    """The dtype the output keeps: x's own if floating, float64 otherwise."""
+    return x.dtype if x.is_floating_point() else torch.float64
+
+
+def rotation_angles(positions, d, base):
+    """cos and sin of m * theta_i, each (T, d/2) float64, for positions (T,) and d features."""
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2).float() / d))         # (d/2,)
+    angles = torch.outer(positions.float(), inv_freq).double()             # (T, d/2)
+    return torch.cos(angles), torch.sin(angles)
+
+
+def split_pairs(x, style):
+    """The two members (a, b) of every pair, each (..., T, d/2)."""
+    if style == "interleaved":
+        return x[..., 0::2], x[..., 1::2]                                  # features 2i and 2i+1
+    half = x.shape[-1] // 2
+    return x[..., :half], x[..., half:]                                    # features i and i + d/2
+
+
+def merge_pairs(a, b, style):
+    """Inverse of split_pairs: (..., T, d/2) twice -> (..., T, d) in the style's layout."""
+    if style == "interleaved":
+        return torch.stack([a, b], dim=-1).flatten(-2)                     # a0 b0 a1 b1 ...
+    return torch.cat([a, b], dim=-1)                                       # a0 a1 ... b0 b1 ...
+
+
+def rope(x, positions=None, base=10000.0, style="half"):
+    """Rotate x (..., T, d) by position: pair i of row t turns by positions[t] * base^(-2i/d).
+
+    positions: an integer tensor (T,), default arange(T). Returns x's shape and floating dtype; x is
+    not modified. Odd d or a style other than "half" / "interleaved" raises ValueError."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}, got {style!r}")
+    T, d = x.shape[-2], x.shape[-1]
+    if d % 2:
+        raise ValueError(f"the feature dimension d must be even to form pairs, got d={d}")
+    positions = torch.arange(T) if positions is None else torch.as_tensor(positions)   # (T,)
+    if tuple(positions.shape) != (T,):
+        raise ValueError(f"positions must have shape ({T},), got {tuple(positions.shape)}")
+
+    cos, sin = rotation_angles(positions, d, base)                         # (T, d/2) each, broadcast over ...
+    a, b = split_pairs(x.to(torch.float64), style)                         # (..., T, d/2) each
+    out = merge_pairs(a * cos - b * sin, a * sin + b * cos, style)         # (..., T, d), a new tensor
+    return out.to(_float_dtype(x))
