@@ -144,3 +144,90 @@ def test_causal_output_ignores_the_future():
     b = ref.self_attention(changed, w_q, w_k, w_v, mask=causal())
     np.testing.assert_allclose(a[:, :4], b[:, :4], rtol=1e-13, atol=1e-15)
     assert not np.allclose(a[:, 4:], b[:, 4:])
+
+
+# -- the PyTorch reference (graders/keys/attention/torch/reference.py) --------------------------------
+
+def _torch_reference():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("attention_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tensors(*arrays):
+    return [None if a is None else torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
+
+
+@pytest.mark.parametrize("name", list(masks()))
+def test_the_torch_reference_matches_sdpa_and_the_numpy_reference(name):
+    tref, mask = _torch_reference(), masks()[name]
+    x, w_q, w_k, w_v = inputs(1)
+    out = tref.self_attention(*tensors(x, w_q, w_k, w_v), mask=tensors(mask)[0])
+    assert out.dtype == torch.float64 and out.shape == (B, T, D_V) and not out.requires_grad
+    out, dead = out.numpy(), dead_rows(mask)
+    np.testing.assert_array_equal(out[dead], 0.0)
+    np.testing.assert_allclose(out[~dead], sdpa(x, w_q, w_k, w_v, mask)[~dead], rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(out, ref.self_attention(x, w_q, w_k, w_v, mask=mask), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", list(masks()))
+def test_the_torch_reference_keeps_float32_and_rounds_once(name):
+    tref, mask = _torch_reference(), masks()[name]
+    x, w_q, w_k, w_v = inputs(2, dtype=np.float32)
+    out = tref.self_attention(*tensors(x, w_q, w_k, w_v), mask=tensors(mask)[0])
+    assert out.dtype == torch.float32
+    # Both references work in float64 and round once at the end: the same float32 values, but for a
+    # last-bit difference in float64 that may round the other way (one ulp of float32 is 1.2e-7).
+    np.testing.assert_allclose(out.numpy(), ref.self_attention(x, w_q, w_k, w_v, mask=mask), rtol=1.2e-7, atol=0)
+
+
+def test_the_torch_reference_promotes_mixed_dtypes_as_numpy_does():
+    tref = _torch_reference()
+    x, w_q, w_k, w_v = inputs(4)
+    x32, w32 = x.astype(np.float32), [w.astype(np.float32) for w in (w_q, w_k, w_v)]
+    for args in ((x32, w_q, w_k, w_v), (x, *w32), (x32, w32[0], w32[1], w_v)):
+        out = tref.self_attention(*tensors(*args))
+        expected = ref.self_attention(*args)
+        assert out.dtype == torch.float64 == getattr(torch, str(expected.dtype))
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14, atol=1e-15)
+
+
+def test_the_torch_reference_leaves_its_inputs_alone():
+    tref = _torch_reference()
+    x, w_q, w_k, w_v = inputs(5)
+    mask = masks()["left padding + causal, fully masked rows"]
+    given = tensors(x, w_q, w_k, w_v, mask)
+    saved = [t.clone() for t in given]
+    tref.self_attention(*given[:4], mask=given[4])
+    logits = torch.tensor([[3.0, -1.0, 2.0], [1e4, 0.0, -1e4]], dtype=torch.float64)
+    before = logits.clone()
+    tref.softmax(logits)
+    assert all(torch.equal(a, b) for a, b in zip(given + [logits], saved + [before]))
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("axis", [0, 1, -1, -2])
+def test_the_torch_reference_softmax_matches_torch(dtype, axis):
+    tref = _torch_reference()
+    x = torch.from_numpy(4.0 * np.random.default_rng(6).standard_normal((3, 4, 5))).to(dtype)
+    out = tref.softmax(x, axis=axis)
+    assert out.dtype == dtype and out.shape == x.shape
+    torch.testing.assert_close(out.double(), torch.softmax(x.double(), dim=axis),
+                               rtol=1e-12 if dtype == torch.float64 else 1e-7, atol=1e-15)
+    np.testing.assert_allclose(out.numpy(), ref.softmax(x.numpy(), axis=axis),
+                               rtol=1e-14 if dtype == torch.float64 else 1.2e-7, atol=0)  # float64 inside both
+
+
+@pytest.mark.parametrize("dtype, big", [(torch.float64, 1e4), (torch.float32, 100.0)])
+def test_the_torch_reference_softmax_of_huge_logits_matches_torch(dtype, big):
+    tref = _torch_reference()
+    x = torch.tensor([[big, big - 1, big - 2, -big], [-big, -big - 1, -big + 1, -big], [big / 2] * 4], dtype=dtype)
+    out = tref.softmax(x)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out.double(), torch.softmax(x.double(), dim=-1),
+                               rtol=1e-12 if dtype == torch.float64 else 1e-7, atol=1e-15)

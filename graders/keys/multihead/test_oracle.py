@@ -210,3 +210,83 @@ def test_one_head_is_single_head_attention_then_w_o():
     single = F.scaled_dot_product_attention(t[0] @ t[1], t[0] @ t[2], t[0] @ t[3]).numpy()  # scale 1/sqrt(d_model)
     np.testing.assert_allclose(ref.multi_head_attention(x, W_q, W_k, W_v, W_o, 1), single @ W_o,
                                rtol=1e-12, atol=1e-13)
+
+
+# -- the PyTorch reference (graders/keys/multihead/torch/reference.py) --------------------------------
+
+def _torch_reference():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("multihead_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def tensors(*arrays):
+    return [None if a is None else torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
+
+
+@pytest.mark.parametrize("name", list(masks()))
+def test_the_torch_reference_matches_torch_and_the_numpy_reference(name):
+    tref, mask = _torch_reference(), masks()[name]
+    x, *ws = inputs(1)
+    out = tref.multi_head_attention(*tensors(x, *ws), H, mask=tensors(mask)[0])
+    assert out.dtype == torch.float64 and out.shape == (B, T, D_MODEL) and not out.requires_grad
+    out = out.numpy()
+    np.testing.assert_allclose(out, torch_sdpa_heads(x, *ws, H, mask), rtol=1e-12, atol=1e-13)
+    if not has_dead_rows(mask):  # MHA gives NaN where a head has no key left
+        np.testing.assert_allclose(out, torch_mha(x, *ws, H, mask), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(out, ref.multi_head_attention(x, *ws, H, mask=mask), rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("num_heads", [1, 2, 3, 4, 6, 12])
+def test_the_torch_reference_matches_torch_mha_for_every_head_count(num_heads):
+    tref = _torch_reference()
+    x, *ws = inputs(2)
+    for mask in (None, causal()):
+        out = tref.multi_head_attention(*tensors(x, *ws), num_heads, mask=tensors(mask)[0]).numpy()
+        np.testing.assert_allclose(out, torch_mha(x, *ws, num_heads, mask), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(masks()))
+def test_the_torch_reference_keeps_float32_and_rounds_once(name):
+    tref, mask = _torch_reference(), masks()[name]
+    x, *ws = inputs(4, dtype=np.float32)
+    out = tref.multi_head_attention(*tensors(x, *ws), H, mask=tensors(mask)[0])
+    assert out.dtype == torch.float32
+    # Both references work in float64 and round once at the end: the same float32 values, but for a
+    # last-bit difference in float64 that may round the other way (one ulp of float32 is 1.2e-7).
+    np.testing.assert_allclose(out.numpy(), ref.multi_head_attention(x, *ws, H, mask=mask), rtol=1.2e-7, atol=1e-12)
+
+
+def test_the_torch_reference_promotes_mixed_dtypes_as_numpy_does():
+    tref = _torch_reference()
+    x, *ws = inputs(6)
+    f32 = [w.astype(np.float32) for w in ws]
+    for args in ((x.astype(np.float32), *ws), (x, *f32), (x.astype(np.float32), *f32[:3], ws[3]),
+                 (x.astype(np.float32), *f32)):
+        out, expected = tref.multi_head_attention(*tensors(*args), H), ref.multi_head_attention(*args, H)
+        assert out.dtype == getattr(torch, str(expected.dtype))
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14 if expected.dtype == np.float64 else 1.2e-7,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize("d_model, num_heads", [(12, 5), (6, 4), (4, 8), (12, 0)])
+def test_the_torch_reference_raises_value_error_for_indivisible_d_model(d_model, num_heads):
+    tref = _torch_reference()
+    x, *ws = inputs(7, d_model=d_model)
+    with pytest.raises(ValueError):
+        tref.multi_head_attention(*tensors(x, *ws), num_heads)
+
+
+def test_the_torch_reference_leaves_its_inputs_alone():
+    tref = _torch_reference()
+    x, *ws = inputs(8)
+    mask = masks()["a query dead in one head only (B, H, T, T)"]
+    given = tensors(x, *ws, mask)
+    saved = [t.clone() for t in given]
+    tref.multi_head_attention(*given[:5], H, mask=given[5])
+    assert all(torch.equal(a, b) for a, b in zip(given, saved))
