@@ -26,8 +26,8 @@ numbers); the judge rebuilds the same toys to compute the expected answer by exh
 (a beam as wide as all hypotheses), by greedy decoding (beam_width 1), or with the reference
 (intermediate widths, no eos there). Every toy is free of near ties: all partial scores differ by
 > 1e-6 (test_oracle.py checks it), so tie-breaking never matters and the tokens must match exactly.
-Scores are sums of at most 5 float64 log-probs of magnitude < 10: the reference and the four
-alternatives agree exactly (measured on every case here, at every width), and another summation
+Scores are sums of at most 5 float64 log-probs of magnitude < 10: the references and the alternatives
+of both keys agree exactly (measured on every case here, at every width), and another summation
 order would differ by ~1e-15, so rtol 1e-9 (atol 1e-12) only absorbs rounding.
 Integers may come back as Python ints, NumPy integers or 0-d integer tensors (`is_int`), in both
 frameworks alike. Where finished hypotheses wait (in the beam, or aside) is left free: every eos case
