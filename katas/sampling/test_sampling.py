@@ -2,7 +2,9 @@
 
 sample is random, and how it consumes the generator is the learner's choice (rng.choice, an inverse
 CDF, Gumbel-max all draw different tokens from the same seed), so no test compares a sampled token
-with a fixed value for a seed. Instead:
+with a fixed value for a seed. The same tests grade a PyTorch attempt unchanged: its rng is a
+torch.Generator seeded with the same seed (the seam's `make`), whose tokens no test compares with a
+NumPy attempt's either. Instead:
   - distributions: `solution.sample.repeat(n, ...)` draws n tokens in the worker from one seeded
     generator (built there with `make`); the counts are compared with the probabilities of the
     float64 reference (`ref.distribution`, checked against torch in test_oracle.py) by a Pearson
@@ -19,15 +21,17 @@ with a fixed value for a seed. Instead:
     the n >= 100 draws, one picking between two tied maxima at random within n >= 50, except with
     probability < 1e-12).
 beam_search runs against toy language models living in the worker (graders/kataworker/toys/
-sampling.py); the judge rebuilds the same toys to compute the expected answer by exhaustive search
+sampling.py; the `framework` fixture makes them return float64 tensors to a PyTorch attempt, the same
+numbers); the judge rebuilds the same toys to compute the expected answer by exhaustive search
 (a beam as wide as all hypotheses), by greedy decoding (beam_width 1), or with the reference
 (intermediate widths, no eos there). Every toy is free of near ties: all partial scores differ by
 > 1e-6 (test_oracle.py checks it), so tie-breaking never matters and the tokens must match exactly.
-Scores are sums of at most 5 float64 log-probs of magnitude < 10: the reference and the four
-alternatives agree exactly (measured on every case here, at every width), and another summation
+Scores are sums of at most 5 float64 log-probs of magnitude < 10: the references and the alternatives
+of both keys agree exactly (measured on every case here, at every width), and another summation
 order would differ by ~1e-15, so rtol 1e-9 (atol 1e-12) only absorbs rounding.
-Where finished hypotheses wait (in the beam, or aside) is left free: every eos case here gives the
-same answer either way (test_oracle.py runs both kinds of beam on them).
+Integers may come back as Python ints, NumPy integers or 0-d integer tensors (`is_int`), in both
+frameworks alike. Where finished hypotheses wait (in the beam, or aside) is left free: every eos case
+here gives the same answer either way (test_oracle.py runs both kinds of beam on them).
 """
 
 import math
@@ -35,21 +39,30 @@ import math
 import numpy as np
 import pytest
 
-from graders.check import assert_equal, assert_scalar_close, chi2_sf, classic_cause, summary
+from graders.check import assert_equal, assert_scalar_close, chi2_sf, classic_cause, classic_causes, summary
 from graders.kataworker.toys.sampling import HashLM, ScriptedLM
 from graders.keys.sampling import reference as ref
 
 ALPHA = 1e-7              # reject a distribution at chi-square p-value below this
 SCORE = dict(rtol=1e-9, atol=1e-12)
 OVERFLOW = "exp() overflowed: subtract the max logit (after dividing by the temperature) before exp"
+NOT_FINITE = "inf"        # torch.multinomial's RuntimeError on probabilities with inf or nan (torch does not warn)
 
 
 # -- statistics helpers ---------------------------------------------------------------------------------
 
+def is_int(value):
+    """An integer as the judge receives one: a Python int, a NumPy integer, or a 0-d integer array (what a
+    PyTorch attempt's 0-d integer tensor arrives as); never a bool."""
+    if isinstance(value, np.ndarray):
+        return value.shape == () and value.dtype.kind in "iu"
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def as_token(value, V, case):
-    """A sampled token must be an int (Python or NumPy) in [0, V)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        kind = f"an array of shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
+    """A sampled token must be an int (Python or NumPy, or a 0-d integer tensor) in [0, V)."""
+    if not is_int(value):
+        kind = f"an array (or tensor) of shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__
         raise AssertionError(f"sample returned {kind} ({summary(value)}) for {case}; expected an int token id "
                              "(see the dtype test)")
     if not 0 <= value < V:
@@ -267,7 +280,7 @@ def test_minus_inf_logits_are_never_sampled(solution, make, seed):
 
 @pytest.mark.category("numerical-stability")
 def test_huge_logits_and_small_temperatures_do_not_overflow(solution, make, seed):
-    with classic_cause(OVERFLOW):
+    with classic_cause(OVERFLOW), classic_causes((NOT_FINITE, OVERFLOW), raised=("RuntimeError",)):
         check_cases(solution, make, seed, HUGE_CASES, zero_reason="underflows to probability 0")
 
 
@@ -309,34 +322,14 @@ def test_bad_arguments_raise(solution):
                            "when temperature=0)")
 
 
-@pytest.mark.category("determinism")
-def test_the_rng_passed_in_is_the_only_randomness(solution, make, fresh_solution, seed):
-    # Seeds 7, 7 and 8 here, and 7 in a fresh process whose global random states (np.random, random)
-    # were seeded differently: tokens drawn from anything but the rng, or kept in the process, differ.
-    logits = np.zeros(8)
-    make("toys.common:seed_global_random", 1)
-    fresh = fresh_solution(global_seed=2)
-    for kwargs in (dict(), dict(temperature=0.7, top_k=6, top_p=0.9)):
-        case = f"all-zero logits (V=8) with {describe(kwargs)}"
-        runs = [draw(solution, make, 60, logits, seed(rng_seed), case, **kwargs) for rng_seed in (7, 7, 8)]
-        elsewhere = draw(fresh.solution, fresh.make, 60, logits, seed(7), f"{case}, in a fresh process", **kwargs)
-        for where, again in (("", runs[1]), (" (one here, one in a fresh process seeded differently)", elsewhere)):
-            if not np.array_equal(runs[0], again):
-                raise AssertionError(f"two generators seeded {seed(7)} gave different tokens for {case}{where}: "
-                                     f"{runs[0][:12].tolist()}... vs {again[:12].tolist()}...; the rng passed in "
-                                     "must be the only randomness (not the global np.random / random state)")
-        if np.array_equal(runs[0], runs[2]):
-            raise AssertionError(f"generators seeded {seed(7)} and {seed(8)} gave the same 60 tokens for {case}: is "
-                                 "the rng argument ignored?")
-
-
 @pytest.mark.category("edge-case")
 def test_without_an_rng_a_fresh_generator_is_used(solution):
     V = 8
     tokens = [as_token(t, V, "all-zero logits without an rng") for t in solution.sample.repeat(200, np.zeros(V))]
     if len(set(tokens)) < 2:
         raise AssertionError(f"200 calls without an rng on all-zero logits (V={V}) all returned token {tokens[0]}; "
-                             "expected a fresh np.random.default_rng() per call (a fixed seed repeats itself)")
+                             "expected a fresh np.random.default_rng() per call, or torch's global generator in "
+                             "PyTorch (a fixed seed repeats itself)")
 
 
 @pytest.mark.category("side-effects")
@@ -404,7 +397,7 @@ def check_beam(solution, remote_lm, lm, prefix, beam_width, max_new_tokens, expe
     want_tokens, want_score = expected
     if isinstance(tokens, np.ndarray):
         tokens = tokens.tolist()
-    if not isinstance(tokens, (list, tuple)) or not all(isinstance(t, (int, np.integer)) for t in tokens):
+    if not isinstance(tokens, (list, tuple)) or not all(is_int(t) for t in tokens):
         raise AssertionError(f"beam_search returned tokens {summary(tokens)} for {case}; expected a list of ints")
     tokens = [int(t) for t in tokens]
     if tokens != list(want_tokens):
@@ -416,53 +409,55 @@ def check_beam(solution, remote_lm, lm, prefix, beam_width, max_new_tokens, expe
                         "new tokens only, no length normalisation)", **SCORE)
 
 
-def hash_lm(make, vocab_size, seed, **kwargs):
-    """The same toy in the worker (for the solution) and here (for the expected answer)."""
-    return make("toys.sampling:HashLM", vocab_size, seed, **kwargs), HashLM(vocab_size, seed, **kwargs)
+def hash_lm(make, framework, vocab_size, seed, **kwargs):
+    """The same toy in the worker (for the solution, returning tensors to a PyTorch attempt) and here (for the
+    expected answer)."""
+    return (make("toys.sampling:HashLM", vocab_size, seed, framework=framework, **kwargs),
+            HashLM(vocab_size, seed, **kwargs))
 
 
-def scripted_lm(make, rows, default):
-    return make("toys.sampling:ScriptedLM", rows, default), ScriptedLM(rows, default)
+def scripted_lm(make, framework, rows, default):
+    return make("toys.sampling:ScriptedLM", rows, default, framework=framework), ScriptedLM(rows, default)
 
 
 @pytest.mark.category("correctness")
-def test_beam_as_wide_as_all_hypotheses_is_exhaustive_search(solution, make):
+def test_beam_as_wide_as_all_hypotheses_is_exhaustive_search(solution, make, framework):
     for V, seed, scale, T, width in ((3, 20, 1.0, 5, 3 ** 5), (4, 17, 1.0, 3, 4 ** 3), (4, 17, 1.0, 3, 1000)):
-        remote, lm = hash_lm(make, V, seed, scale=scale)
+        remote, lm = hash_lm(make, framework, V, seed, scale=scale)
         case = f"HashLM(V={V}, seed={seed}), prefix [1, 0], beam_width={width}, max_new_tokens={T}, no eos"
         check_beam(solution, remote, lm, [1, 0], width, T, exhaustive(lm, [1, 0], T), case)
 
 
 @pytest.mark.category("correctness")
-def test_exhaustive_search_with_eos(solution, make):
+def test_exhaustive_search_with_eos(solution, make, framework):
     # seed 16: the best hypothesis stops at eos after one token; seed 18: eos is available at every
     # step, yet the best hypothesis runs to max_new_tokens without it.
     for seed in (16, 18):
-        remote, lm = hash_lm(make, 4, seed, eos_id=3, eos_shift=0.5)
+        remote, lm = hash_lm(make, framework, 4, seed, eos_id=3, eos_shift=0.5)
         case = f"HashLM(V=4, seed={seed}, eos_id=3), prefix [2, 1], beam_width=256, max_new_tokens=4"
         check_beam(solution, remote, lm, [2, 1], 256, 4, exhaustive(lm, [2, 1], 4, eos_id=3), case, eos_id=3)
 
 
 @pytest.mark.category("correctness")
-def test_beam_width_one_is_greedy(solution, make):
+def test_beam_width_one_is_greedy(solution, make, framework):
     for V, seed, kwargs, prefix, T, eos in ((4, 22, dict(scale=1.0), [1, 0], 3, None),
                                             (5, 17, dict(scale=1.0), [1, 0], 3, None),
                                             (4, 9, dict(eos_id=3, eos_shift=0.5), [2, 1], 4, 3)):
-        remote, lm = hash_lm(make, V, seed, **kwargs)
+        remote, lm = hash_lm(make, framework, V, seed, **kwargs)
         case = f"HashLM(V={V}, seed={seed}{', eos_id=3' if eos is not None else ''}), prefix {prefix}, beam_width=1, " \
                f"max_new_tokens={T} (greedy differs from wider beams here)"
         check_beam(solution, remote, lm, prefix, 1, T, greedy(lm, prefix, T, eos), case, eos_id=eos)
 
 
 @pytest.mark.category("correctness")
-def test_intermediate_beam_widths(solution, make):
+def test_intermediate_beam_widths(solution, make, framework):
     # Each width here returns a hypothesis different from a width one larger or smaller (or from
     # exhaustive search): an off-by-one in the number of beams kept shows.
     for V, seed, kwargs, prefix, width, T, eos in ((3, 12, dict(scale=2.5), [1, 0], 2, 4, None),
                                                    (3, 44, dict(scale=1.0), [1, 0], 3, 4, None),
                                                    (5, 47, dict(scale=1.0), [1, 0], 3, 3, None),
                                                    (4, 16, dict(eos_id=3, eos_shift=0.5), [2, 1], 2, 4, 3)):
-        remote, lm = hash_lm(make, V, seed, **kwargs)
+        remote, lm = hash_lm(make, framework, V, seed, **kwargs)
         case = f"HashLM(V={V}, seed={seed}{', eos_id=3' if eos is not None else ''}), prefix {prefix}, " \
                f"beam_width={width}, max_new_tokens={T}"
         check_beam(solution, remote, lm, prefix, width, T, ref.beam_search(lm, prefix, width, T, eos), case,
@@ -470,22 +465,22 @@ def test_intermediate_beam_widths(solution, make):
 
 
 @pytest.mark.category("correctness")
-def test_eos_finishes_a_hypothesis(solution, make):
+def test_eos_finishes_a_hypothesis(solution, make, framework):
     # After the prefix, eos (token 3) has probability 0.6: [1, 2, 3] scores log 0.6 and no longer
     # grows; any hypothesis that goes on pays at least log 0.4 per extra token.
-    remote, lm = scripted_lm(make, [[[1, 2], [0.15, 0.2, 0.05, 0.6]]], [0.4, 0.3, 0.2, 0.1])
+    remote, lm = scripted_lm(make, framework, [[[1, 2], [0.15, 0.2, 0.05, 0.6]]], [0.4, 0.3, 0.2, 0.1])
     case = "a scripted model where eos (3) has probability 0.6 right after the prefix [1, 2], beam_width=2, " \
            "max_new_tokens=4: the finished hypothesis [1, 2, 3] is not extended and stays the best"
     check_beam(solution, remote, lm, [1, 2], 2, 4, ([1, 2, 3], math.log(0.6)), case, eos_id=3)
 
 
 @pytest.mark.category("correctness")
-def test_finished_hypothesis_competes_with_its_score(solution, make):
+def test_finished_hypothesis_competes_with_its_score(solution, make, framework):
     # eos right after the prefix scores log 0.3 = -1.20; the path 0, 1, 0, 2 scores
     # log 0.55 + 3 log 0.95 = -0.75 over four tokens: finishing first does not end the search.
     rows = [[[1, 2], [0.55, 0.05, 0.10, 0.30]], [[1, 2, 0], [0.02, 0.95, 0.02, 0.01]],
             [[1, 2, 0, 1], [0.95, 0.02, 0.02, 0.01]], [[1, 2, 0, 1, 0], [0.02, 0.02, 0.95, 0.01]]]
-    remote, lm = scripted_lm(make, rows, [0.25] * 4)
+    remote, lm = scripted_lm(make, framework, rows, [0.25] * 4)
     case = "a scripted model where [1, 2, eos] (score -1.20) loses to the longer [1, 2, 0, 1, 0, 2] (score -0.75), " \
            "beam_width=2, max_new_tokens=4"
     check_beam(solution, remote, lm, [1, 2], 2, 4, ([1, 2, 0, 1, 0, 2], math.log(0.55) + 3 * math.log(0.95)), case,
@@ -493,38 +488,38 @@ def test_finished_hypothesis_competes_with_its_score(solution, make):
 
 
 @pytest.mark.category("correctness")
-def test_no_length_normalisation(solution, make):
+def test_no_length_normalisation(solution, make, framework):
     # [0, eos] scores log 0.5 = -0.69 over one token; [0, 0, 0, 0] scores log 0.4 + 2 log 0.97 = -0.98
     # over three (-0.33 per token): the plain sum prefers the short one.
     rows = [[[0], [0.40, 0.05, 0.05, 0.50]], [[0, 0], [0.97, 0.01, 0.01, 0.01]], [[0, 0, 0], [0.97, 0.01, 0.01, 0.01]]]
-    remote, lm = scripted_lm(make, rows, [0.25] * 4)
+    remote, lm = scripted_lm(make, framework, rows, [0.25] * 4)
     case = "a scripted model where [0, eos] (sum -0.69, mean -0.69) beats [0, 0, 0, 0] (sum -0.98, mean -0.33) " \
            "by summed log-prob, beam_width=3, max_new_tokens=3"
     check_beam(solution, remote, lm, [0], 3, 3, ([0, 3], math.log(0.5)), case, eos_id=3)
 
 
 @pytest.mark.category("correctness")
-def test_score_counts_only_the_new_tokens(solution, make):
+def test_score_counts_only_the_new_tokens(solution, make, framework):
     prefix = [3, 1, 4, 1, 5]
-    remote, lm = hash_lm(make, 6, 5)
+    remote, lm = hash_lm(make, framework, 6, 5)
     case = f"HashLM(V=6, seed=5), a prefix {prefix} that costs {new_token_score(lm, [], prefix):.3f} itself, " \
            "beam_width=3, max_new_tokens=3"
     check_beam(solution, remote, lm, prefix, 3, 3, ref.beam_search(lm, prefix, 3, 3), case)
 
 
 @pytest.mark.category("edge-case")
-def test_zero_new_tokens_returns_the_prefix(solution, make):
-    remote, lm = hash_lm(make, 4, 3)
+def test_zero_new_tokens_returns_the_prefix(solution, make, framework):
+    remote, lm = hash_lm(make, framework, 4, 3)
     check_beam(solution, remote, lm, [2, 0, 1], 2, 0, ([2, 0, 1], 0.0),
                "max_new_tokens=0, prefix [2, 0, 1], beam_width=2: the prefix itself, score 0", eos_id=3)
 
 
 @pytest.mark.category("side-effects")
-def test_prefix_is_not_modified(solution, make):
+def test_prefix_is_not_modified(solution, make, framework):
     # What the judge sees, not the worker's account of the list: two calls given the very same list
     # (`repeat`), each answer checked against the reference on the list as it was. An in-place edit in
     # the first call changes the prefix the second one starts from.
-    remote, lm = hash_lm(make, 4, 22, scale=1.0)
+    remote, lm = hash_lm(make, framework, 4, 22, scale=1.0)
     prefix = [1, 0]
     expected = ref.beam_search(lm, prefix, 2, 3)
     first, second = (beam_tokens(out) for out in solution.beam_search.repeat(2, remote, list(prefix), 2, 3))
@@ -539,6 +534,34 @@ def beam_tokens(out):
     """The tokens of a (tokens, score) result as a list of ints, or `out` itself when it is not one."""
     tokens = out[0] if isinstance(out, (tuple, list)) and len(out) == 2 else out
     tokens = tokens.tolist() if isinstance(tokens, np.ndarray) else tokens
-    if isinstance(tokens, (list, tuple)) and all(isinstance(t, (int, np.integer)) for t in tokens):
+    if isinstance(tokens, (list, tuple)) and all(is_int(t) for t in tokens):
         return [int(t) for t in tokens]
     return out
+
+
+# -- last: the fresh process starts while the tests above run (a PyTorch attempt's imports torch) -----------
+
+@pytest.mark.category("determinism")
+def test_the_rng_passed_in_is_the_only_randomness(solution, make, fresh_solution, seed):
+    # Seeds 7, 7 and 8 here, and 7 in a fresh process whose global random states (np.random, random,
+    # torch's) were seeded differently: tokens drawn from anything but the rng, or kept in the process,
+    # differ. The fresh process is asked for only after the draws here, to give its start more time.
+    logits = np.zeros(8)
+    cases = {f"all-zero logits (V=8) with {describe(kwargs)}": kwargs
+             for kwargs in (dict(), dict(temperature=0.7, top_k=6, top_p=0.9))}
+    make("toys.common:seed_global_random", 1)
+    runs = {case: [draw(solution, make, 60, logits, seed(rng_seed), case, **kwargs) for rng_seed in (7, 7, 8)]
+            for case, kwargs in cases.items()}
+    fresh = fresh_solution(global_seed=2)
+    for case, kwargs in cases.items():
+        first, again, other = runs[case]
+        elsewhere = draw(fresh.solution, fresh.make, 60, logits, seed(7), f"{case}, in a fresh process", **kwargs)
+        for where, same_seed in (("", again), (" (one here, one in a fresh process seeded differently)", elsewhere)):
+            if not np.array_equal(first, same_seed):
+                raise AssertionError(f"two generators seeded {seed(7)} gave different tokens for {case}{where}: "
+                                     f"{first[:12].tolist()}... vs {same_seed[:12].tolist()}...; the rng passed in "
+                                     "must be the only randomness (not a global state: np.random, random, torch's "
+                                     "default generator)")
+        if np.array_equal(first, other):
+            raise AssertionError(f"generators seeded {seed(7)} and {seed(8)} gave the same 60 tokens for {case}: is "
+                                 "the rng argument ignored?")

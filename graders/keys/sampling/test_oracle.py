@@ -2,7 +2,9 @@
 torch.softmax / torch.topk / torch.sort for the filtered distribution, chi-square tests (torch's
 incomplete gamma) for the sampler, enumeration with itertools.product for beam search; plus the
 facts the hidden tests rely on (no near ties in their toys, both kinds of beam agreeing on their eos
-cases, the chi-square helper and its calibration). Run: pytest graders/keys/sampling/test_oracle.py"""
+cases, the chi-square helper and its calibration). The PyTorch reference (torch/reference.py) against
+the same torch ops and the NumPy reference, its sampler by chi-square, its beam search on the hidden
+toys in their torch mode. Run: pytest graders/keys/sampling/test_oracle.py"""
 
 import functools
 import importlib.util
@@ -322,3 +324,119 @@ def test_zero_new_tokens_and_prefix_untouched():
     assert ref.beam_search(lm, prefix, 2, 0, 3) == ([2, 0, 1], 0.0)
     ref.beam_search(lm, prefix, 2, 3)
     assert prefix == [2, 0, 1]
+
+
+# -- the PyTorch reference (graders/keys/sampling/torch/reference.py) -----------------------------------
+
+@functools.cache
+def torch_reference():
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("sampling_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_torch_distribution_matches_torch_ops_and_the_numpy_reference():
+    tref = torch_reference()
+    cases = list(random_cases()) + [(logits, kwargs.get("temperature", 1.0), kwargs.get("top_k"), kwargs.get("top_p"))
+                                    for logits, kwargs, _, _, _ in distribution_cases()]
+    for logits, temperature, top_k, top_p in cases:
+        got = tref.distribution(torch.from_numpy(logits), temperature, top_k, top_p)
+        assert got.dtype == torch.float64
+        where = f"T={temperature}, top_k={top_k}, top_p={top_p}, logits={logits}"
+        np.testing.assert_allclose(got.numpy(), torch_distribution(logits, temperature, top_k, top_p),
+                                   rtol=1e-12, atol=1e-15, err_msg=where)
+        np.testing.assert_allclose(got.numpy(), ref.distribution(logits, temperature, top_k, top_p),
+                                   rtol=1e-14, atol=1e-16, err_msg=where)   # the same float64 steps
+
+
+def test_the_torch_distribution_of_float32_logits_is_the_float64_one():
+    tref = torch_reference()
+    logits = np.array([100.0, 99.0, 99.5, 98.5, -np.inf], dtype=np.float32)
+    got = tref.distribution(torch.from_numpy(logits), 0.5, 3, 0.9)
+    np.testing.assert_allclose(got.numpy(), ref.distribution(logits, 0.5, 3, 0.9), rtol=1e-14, atol=1e-16)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(temperature=0.8, top_k=5, top_p=0.75)])
+def test_the_torch_sampler_follows_the_distribution(kwargs):
+    # The filtered distribution is checked exactly above; this checks the draw from it (torch.multinomial
+    # with the generator), with and without zero-probability tokens.
+    tref = torch_reference()
+    logits = hidden_tests().MIXED_10
+    probs = ref.distribution(logits, **kwargs)
+    generator, t = torch.Generator().manual_seed(2024), torch.from_numpy(logits)
+    n = 10_000
+    counts = np.bincount([tref.sample(t, rng=generator, **kwargs) for _ in range(n)], minlength=logits.size)
+    assert counts[probs == 0].sum() == 0
+    support = probs > 0
+    expected = n * probs[support]
+    stat = float(((counts[support] - expected) ** 2 / expected).sum())
+    assert torch_chi2_sf(stat, int(support.sum()) - 1) > 1e-4, (kwargs, counts, expected)
+
+
+def test_the_torch_sampler_uses_only_its_generator_and_leaves_the_logits_alone():
+    tref = torch_reference()
+    for dtype in (torch.float64, torch.float32):
+        logits = torch.tensor([0.5, -1.0, 1.5, 0.2, 3.0, -torch.inf], dtype=dtype)
+        before = logits.clone()
+        runs = []
+        for global_seed in (1, 2):
+            torch.manual_seed(global_seed)
+            generator = torch.Generator().manual_seed(7)
+            runs.append([tref.sample(logits, 0.7, 4, 0.9, rng=generator) for _ in range(50)])
+        assert runs[0] == runs[1] and all(type(token) is int and token != 5 for token in runs[0])
+        assert torch.equal(logits, before)
+
+
+def test_the_torch_reference_greedy_ties_and_errors():
+    tref = torch_reference()
+    logits = torch.tensor([1.0, 3.0, 3.0, 2.0], dtype=torch.float64)
+    assert tref.sample(logits, temperature=0.0) == 1
+    assert tref.sample(logits, top_k=1, rng=torch.Generator().manual_seed(0)) == 1
+    for kwargs in (dict(temperature=-1.0), dict(top_k=0), dict(top_p=0.0), dict(top_p=1.5),
+                   dict(temperature=0.0, top_k=0), dict(temperature=0.0, top_p=2.0)):
+        with pytest.raises(ValueError):
+            tref.sample(torch.zeros(3), **kwargs)
+    for kwargs in ({}, dict(temperature=0.0)):
+        with pytest.raises(ValueError):
+            tref.sample(torch.tensor([0.0, float("nan")]), **kwargs)
+
+
+def test_the_toys_in_torch_mode_give_the_same_numbers_as_tensors():
+    for toy, tokens in ((HashLM(5, 3, eos_id=2, eos_shift=0.5), [1, 0, 4]),
+                        (ScriptedLM([[[1, 2], [0.2, 0.3, 0.5]]], [0.5, 0.3, 0.2]), [1, 2])):
+        twin = type(toy)(*toy_args(toy), framework="torch")
+        for context in (tokens, [], torch.tensor(tokens), [torch.tensor(t) for t in tokens]):
+            got = twin(context)
+            assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
+            np.testing.assert_array_equal(got.numpy(), toy(tokens if len(context) else []))
+    with pytest.raises(ValueError):
+        HashLM(4, 1, framework="jax")
+
+
+def toy_args(toy):
+    """The constructor arguments of a HashLM or ScriptedLM, to build its twin in another framework."""
+    if isinstance(toy, HashLM):
+        return toy.vocab_size, toy.seed, toy.scale, toy.eos_id, toy.eos_shift
+    rows = [[list(tokens), np.exp(log_probs).tolist()] for tokens, log_probs in toy.rows.items()]
+    return rows, np.exp(toy.default).tolist()
+
+
+@pytest.mark.parametrize("V, seed, kwargs, prefix, T, eos", HIDDEN_HASH_CASES)
+def test_the_torch_beam_search_matches_the_numpy_reference_on_the_hidden_toys(V, seed, kwargs, prefix, T, eos):
+    tref = torch_reference()
+    lm, torch_lm = HashLM(V, seed, **kwargs), HashLM(V, seed, framework="torch", **kwargs)
+    for width in (1, 2, 3, 4, V ** T):
+        tokens, score = tref.beam_search(torch_lm, prefix, width, T, eos)
+        assert (tokens, score) == ref.beam_search(lm, prefix, width, T, eos)   # the same float64 sums, in order
+        assert all(type(t) is int for t in tokens) and type(score) is float
+    best = max(enumerate_hypotheses(lm, prefix, T, eos), key=lambda h: h[1])
+    assert tref.beam_search(torch_lm, prefix, V ** T, T, eos)[0] == best[0]
+
+
+@pytest.mark.parametrize("rows, default, prefix, width, T, eos, expected", HIDDEN_SCRIPTED_CASES)
+def test_the_torch_beam_search_on_the_hidden_scripted_cases(rows, default, prefix, width, T, eos, expected):
+    tref = torch_reference()
+    for w in (1, width, 10):
+        assert tref.beam_search(ScriptedLM(rows, default, framework="torch"), list(prefix), w, T, eos)[0] == expected

@@ -1,0 +1,94 @@
+"""scores + log_probs without scores[:, None]: (B,) + (B, V) adds along V when B == V and fails otherwise."""
+
+import torch
+
+
+# -- sampling ---------------------------------------------------------------------------------------
+
+def _check_arguments(logits, temperature, top_k, top_p):
+    """Every argument the contract names is validated, greedy decoding included."""
+    if logits.dim() != 1 or logits.numel() == 0:
+        raise ValueError(f"logits must be a non-empty (V,) tensor, got shape {tuple(logits.shape)}")
+    if bool(torch.isnan(logits).any()):
+        raise ValueError("logits contain NaN")
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be >= 1 (or None), got {top_k}")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError(f"top_p must be in (0, 1] (or None), got {top_p}")
+
+
+def _softmax(z):
+    """Probabilities from logits z (V,): shifted by the max so exp never overflows; -inf -> 0."""
+    e = torch.exp(z - z.max())                   # the max becomes exp(0) = 1, so the sum is >= 1
+    return e / e.sum()
+
+
+def _filter_sorted(sorted_probs, top_k, top_p):
+    """Top-k then top-p on probabilities sorted in decreasing order (V,), a tensor of our own: returns
+    them renormalised, zero outside what the filters keep."""
+    if top_k is not None:
+        sorted_probs[top_k:] = 0.0                               # everything after the k-th
+        sorted_probs /= sorted_probs.sum()                       # top-p sees the renormalised top-k
+    if top_p is not None:
+        cumulative = torch.cumsum(sorted_probs, dim=0)
+        mass_before = torch.cat((cumulative.new_zeros(1), cumulative[:-1]))   # mass of the tokens ahead
+        sorted_probs[mass_before >= top_p] = 0.0                 # top_p reached without it (never the first)
+        sorted_probs /= sorted_probs.sum()
+    return sorted_probs
+
+
+def distribution(logits, temperature=1.0, top_k=None, top_p=None):
+    """The (V,) float64 probabilities `sample` draws from (one-hot on the argmax at temperature 0)."""
+    _check_arguments(logits, temperature, top_k, top_p)
+    logits = logits.to(torch.float64)                            # (V,) never written: every step below is new
+    if temperature == 0:
+        probs = torch.zeros_like(logits)
+        probs[torch.argmax(logits)] = 1.0                        # torch.argmax: the first maximal index
+        return probs
+    if logits.max() == -torch.inf:
+        raise ValueError("every logit is -inf: nothing can be sampled")
+    probs = _softmax(logits / temperature)                       # (V,)
+    if top_k is None and top_p is None:
+        return probs                                             # nothing to filter
+    order = torch.argsort(probs, descending=True, stable=True)   # most probable first, lowest index on ties
+    probs[order] = _filter_sorted(probs[order], top_k, top_p)
+    return probs
+
+
+def sample(logits, temperature=1.0, top_k=None, top_p=None, rng=None):
+    """One token id drawn from softmax(logits / temperature) filtered by top-k, then top-p; `rng` is a
+    torch.Generator (None: the global one). Returns a Python int."""
+    probs = distribution(logits, temperature, top_k, top_p)
+    if temperature == 0:
+        return int(torch.argmax(probs))
+    return int(torch.multinomial(probs, 1, generator=rng))      # a zero-probability token is never drawn
+
+
+# -- beam search ------------------------------------------------------------------------------------
+
+def beam_search(log_prob_fn, prefix, beam_width, max_new_tokens, eos_id=None):
+    """Beam search vectorised over a (B, V) score tensor: torch.topk over all B * V candidates; a
+    finished hypothesis (ending in eos_id) stays in the beam as a row holding its score once."""
+    n = len(prefix)
+    hyps, scores = [list(prefix)], torch.zeros(1, dtype=torch.float64)   # scores (B,)
+
+    def done(tokens):
+        return eos_id is not None and len(tokens) > n and tokens[-1] == eos_id
+
+    for _ in range(max_new_tokens):
+        if all(done(h) for h in hyps):
+            break
+        live = [None if done(h) else log_prob_fn(h).to(torch.float64) for h in hyps]
+        V = next(lp for lp in live if lp is not None).numel()
+        kept = torch.full((V,), -torch.inf, dtype=torch.float64)
+        kept[0] = 0.0                                                  # a finished row: itself, at its score
+        total = scores + torch.stack([kept if lp is None else lp for lp in live])   # (B, V)
+        k = min(beam_width, int(torch.isfinite(total).sum()))
+        best, flat = torch.topk(total.flatten(), k)                    # sorted, best first
+        beam_idx, token = flat // V, flat % V
+        hyps = [hyps[b] if done(hyps[b]) else hyps[b] + [t] for b, t in zip(beam_idx.tolist(), token.tolist())]
+        scores = best
+    i = int(torch.argmax(scores))
+    return hyps[i], float(scores[i])
