@@ -6,7 +6,9 @@ Each level's key (graders/keys/<id>/levels/<level>/[torch/]) is checked in full 
 framework of the kata, with at least 3 alternatives and 6 mutants each."""
 
 import json
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -31,10 +33,20 @@ def test_the_whole_shortlist_is_ready():
     assert READY == list(load_manifest(REPO / "kata.yaml"))
 
 
+@pytest.fixture(scope="module")
+def banks(tmp_path_factory):
+    """kata -> a future of (its bank's CompletedProcess, its JSON report's path): every bank is started at
+    the first test, as many at once as there are cores (a grade's judge mostly waits for its worker)."""
+    folder = tmp_path_factory.mktemp("banks")
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        yield {kata: pool.submit(lambda kata=kata: (run_graders("bank", kata, "--json", folder / f"{kata}.json",
+                                                                timeout=1500), folder / f"{kata}.json"))
+               for kata in READY}
+
+
 @pytest.mark.parametrize("kata", READY)
-def test_answer_key(kata, tmp_path):
-    out = tmp_path / "bank.json"
-    proc = run_graders("bank", kata, "--json", out, timeout=900)
+def test_answer_key(kata, banks):
+    proc, out = banks[kata].result()
     assert out.is_file(), proc.stdout + proc.stderr
     (report,) = json.loads(out.read_text())
     prefixes = [""] + [f"{a.framework}/" for a in attempts_of(KATAS[kata], Paths(REPO)) if not a.default]
