@@ -180,8 +180,8 @@ def test_decode_gives_special_tokens_back(solution):
 def test_round_trip_with_special_tokens(solution):
     merges = multilingual_merges()
     special = gpt2_style(merges, EOT, IM_START, IM_END, BOS_DS, EOS_DS)
-    for text in ("<|im_start|>user\nthe cat<|im_end|>\n<|im_start|>assistant\n日本語 👍🏽<|im_end|><|endoftext|>",
-                 BOS_DS + "naïve café" + EOS_DS + EOT, "<|endoftext", ""):
+    chat = "<|im_start|>user\nthe cat<|im_end|>\n<|im_start|>assistant\n日本語 👍🏽<|im_end|><|endoftext|>"
+    for text in (chat, BOS_DS + "naïve café" + EOS_DS + EOT, "<|endoftext", ""):
         ids = ref.encode_bytes(text, list(merges), special)
         assert_same(solution.decode_bytes(ids, list(merges), special), text,
                     f"decode_bytes of the reference's ids {ids[:6]}... for {text!r} (five special tokens)")

@@ -58,30 +58,33 @@ def run_stream(solution, merges, ids, case, expected_pieces=None):
             raise AssertionError(f"{where} returned {summary(piece)}; expected a str")
         pieces.append(piece)
         so_far, data = so_far + piece, data + vocab[token]
+        got = f"{where}, returned {summary(piece)} (pieces so far: {summary(pieces)})"
         if not whole.startswith(so_far):
             raise AssertionError(
-                f"{where}, returned {summary(piece)}: the text so far is {summary(so_far)}, but the whole stream decodes to "
-                f"{whole!r}, which does not start so (pieces so far: {summary(pieces)}). A U+FFFD for a character "
-                "that the next tokens complete (keep a cut character's bytes until its last byte arrives)? Or not "
-                "Python's count: one U+FFFD for each maximal invalid part (e2 82 then 'A' is one)")
+                f"{got}: the text so far is {summary(so_far)}, but the whole stream decodes to {whole!r}, which does "
+                "not start so. A U+FFFD for a character that the next tokens complete (keep a cut character's "
+                "bytes until its last byte arrives)? Or not Python's count: one U+FFFD for each maximal invalid "
+                "part (e2 82 then 'A' is one)")
         hold = may_hold(data)
         certain = data[:len(data) - hold].decode("utf-8", errors="replace")
         if len(so_far) < len(certain):
-            held = f"only its last {hold} byte(s) {data[-hold:]!r}, a cut character, may wait" if hold else \
-                   "nothing may wait: they end with no cut character"
+            held = (f"only its last {hold} byte(s) {data[-hold:]!r}, a cut character, may wait" if hold
+                    else "nothing may wait: they end with no cut character")
             raise AssertionError(
-                f"{where}, returned {summary(piece)}: the bytes so far end with {data[-6:]!r} and {held}; the text so far "
-                f"must be at least {certain!r}, got {summary(so_far)} (pieces so far: {summary(pieces)}). Return complete "
-                "characters at once, and U+FFFD at once for bytes that can never start or continue one")
+                f"{got}: the bytes so far end with {data[-6:]!r} and {held}; the text so far must be at least "
+                f"{certain!r}, got {summary(so_far)}. Return complete characters at once, and U+FFFD at once for "
+                "bytes that can never start or continue one")
     end = decoder.finish()
     if not isinstance(end, str):
         raise AssertionError(f"finish() after {case} returned {summary(end)}; expected a str")
     pieces.append(end)
     if so_far + end != whole:
-        raise AssertionError(f"finish() after {case} returned {summary(end)}: the whole text is {summary(so_far + end)}, expected "
-                             f"{whole!r} (the stream's bytes decoded with errors='replace'; pieces: {summary(pieces)})")
+        raise AssertionError(f"finish() after {case} returned {summary(end)}: the whole text is "
+                             f"{summary(so_far + end)}, expected {whole!r} (the stream's bytes decoded with "
+                             f"errors='replace'; pieces: {summary(pieces)})")
     if expected_pieces is not None and pieces != expected_pieces:
-        raise AssertionError(f"pieces {summary(pieces)} for {case} (the pushes', then finish()'s); expected {expected_pieces}")
+        raise AssertionError(f"pieces {summary(pieces)} for {case} (the pushes', then finish()'s); "
+                             f"expected {expected_pieces}")
 
 
 @lru_cache(maxsize=None)
@@ -110,7 +113,8 @@ def test_a_cut_character_comes_out_with_its_last_byte(solution):
         ([(0x61, 0xF0), (0x98, 0x80), (257, 0x62)], [256, 0x9F, 258], ["a", "", "😀b", ""],
          "'a😀b' as (61 f0), 9f, (98 80 62)"),
         # the token (ac e2) ends one € and starts the next
-        ([(0xAC, 0xE2)], [0xE2, 0x82, 256, 0x82, 0xAC], ["", "", "€", "", "€", ""], "'€€' with a token (ac e2)"),
+        ([(0xAC, 0xE2)], [0xE2, 0x82, 256, 0x82, 0xAC], ["", "", "€", "", "€", ""],
+         "'€€' with a token (ac e2)"),
     ]
     for merges, ids, expected, name in cases:
         run_stream(solution, merges, ids, f"{name}: ids {ids}, merges {merges}", expected)
@@ -143,8 +147,8 @@ def test_two_decoders_do_not_share_held_bytes(solution):
            second.finish(), first.finish()]
     expected = ["", "A", "", "B", "€", "", ""]
     if got != expected:
-        raise AssertionError(f"two StreamDecoders fed in turn (the first e2 82 ac, the second 'AB') returned {summary(got)}; "
-                             f"expected {expected}: each decoder holds its own cut character")
+        raise AssertionError(f"two StreamDecoders fed in turn (the first e2 82 ac, the second 'AB') returned "
+                             f"{summary(got)}; expected {expected}: each decoder holds its own cut character")
 
 
 # -- invalid UTF-8 ----------------------------------------------------------------------------------

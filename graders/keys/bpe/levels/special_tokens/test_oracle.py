@@ -39,7 +39,8 @@ def brute_encode(text, merges, special_tokens):
 
 def random_case(seed):
     rng = random.Random(seed)
-    specials = rng.sample([EOT, IM_START, IM_END, BOS_DS, EOS_DS, "  ", "    ", "[A][B]", "[B][C]", "é"], rng.randint(1, 5))
+    strings = [EOT, IM_START, IM_END, BOS_DS, EOS_DS, "  ", "    ", "[A][B]", "[B][C]", "é"]
+    specials = rng.sample(strings, rng.randint(1, 5))
     alphabet = ["a", "b", " ", "é", "日", "😀", "<|", "|>", "[A]", "[B]", "[C]", "\u0301"] + specials
     text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
     merges = base.train_bytes(text + text[::-1], 256 + rng.randint(0, 60))
