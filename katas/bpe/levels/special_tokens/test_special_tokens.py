@@ -31,7 +31,7 @@ DOCS = ["The cat sat on the mat.", "The dog ran to the park!", "A bird sang in t
 @lru_cache(maxsize=None)
 def doc_merges():
     """80 merges learned, as if <|endoftext|> were ordinary text, on documents joined by it: merges such
-    as b'.<|' and b'|>The ' glue the special string to its neighbours."""
+    as b'.<|endoftext|>The ' glue the special string to its neighbours."""
     return tuple(base.train_bytes(EOT.join(DOCS * 2) + EOT, 256 + 80))
 
 
@@ -49,7 +49,6 @@ def check_encode(solution, text, merges, special_tokens, case):
     expected = ref.encode_bytes(text, list(merges), special_tokens)
     got = solution.encode_bytes(text, list(merges), special_tokens)
     assert_same(got, expected, f"encode_bytes({text!r}, merges, {special_tokens}), {case}")
-    return expected
 
 
 # -- encoding --------------------------------------------------------------------------------------
@@ -73,7 +72,7 @@ def test_a_special_token_is_one_id_between_encoded_pieces(solution):
 @pytest.mark.category("correctness")
 def test_merges_never_cross_a_special_token(solution):
     # These merges were learned on documents joined by <|endoftext|> as plain text: they glue it to its
-    # neighbours (b'.<|', then longer ones), so encoding the whole text and looking for the special
+    # neighbours (b'.<|endoftext|>The '), so encoding the whole text and looking for the special
     # token's own ids afterwards misses it. Each piece is encoded alone, as the kata's encode_bytes does.
     merges = doc_merges()
     special = gpt2_style(merges, EOT)
