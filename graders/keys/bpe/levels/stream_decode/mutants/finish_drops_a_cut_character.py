@@ -1,0 +1,19 @@
+"""Mutant: an incremental decoder whose finish() returns "" without final=True: a character cut by the
+end of the stream is dropped instead of becoming U+FFFD."""
+
+import codecs
+
+
+class StreamDecoder:
+    def __init__(self, merges):
+        self.vocab = {i: bytes([i]) for i in range(256)}
+        for i, (a, b) in enumerate(merges):
+            self.vocab[256 + i] = self.vocab[a] + self.vocab[b]
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def push(self, token_id):
+        return self.decoder.decode(self.vocab[token_id])
+
+    def finish(self):
+        self.decoder.reset()
+        return ""
