@@ -396,7 +396,7 @@ class Worker:
         if self.process is None:
             self.start()
         self.importing = False
-        return self._reply(timeout + self._framework_import_s())
+        return self._reply(timeout + self.framework_import_s())
 
     def request(self, message, timeout, answer=None):
         """Send `message`, answer its callbacks with `answer(id, method, args, kwargs)` (see
@@ -431,7 +431,7 @@ class Worker:
         """The framework this attempt's process imports before its first request (frameworks.preload_of)."""
         return worker.frameworks.preload_of(self.framework)
 
-    def _framework_import_s(self):
+    def framework_import_s(self):
         """The time the worker may spend importing the attempt's framework on top of the import's limit."""
         return FRAMEWORK_IMPORT_S if self._preload() else 0.0
 
@@ -743,6 +743,9 @@ class InProcess:
 
     def fresh(self):
         return InProcess(self.solution_path, self.framework)
+
+    def framework_import_s(self):
+        return 0.0
 
     def prepare_fresh(self):
         pass

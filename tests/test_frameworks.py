@@ -185,8 +185,8 @@ def test_the_wire_carries_what_the_seam_accepts():
 def test_torchs_import_is_not_counted_against_the_solutions_import_limit(tmp_path):
     from graders.session import FRAMEWORK_IMPORT_S, Worker
 
-    assert Worker(tmp_path / "a.py", 512, None, framework="torch")._framework_import_s() == FRAMEWORK_IMPORT_S
-    assert Worker(tmp_path / "a.py", 512, None, framework="numpy")._framework_import_s() == 0.0
+    assert Worker(tmp_path / "a.py", 512, None, framework="torch").framework_import_s() == FRAMEWORK_IMPORT_S
+    assert Worker(tmp_path / "a.py", 512, None, framework="numpy").framework_import_s() == 0.0
 
 
 # -- a PyTorch attempt inside the engine: shared inputs, the forbidden list -----------------------
@@ -351,4 +351,37 @@ def test_a_hidden_test_can_ask_which_framework_the_attempt_is_in(tmp_path, frame
     source = solution_file(tmp_path, f"def written_in():\n    return {framework!r}\n", name="probe.py")
     kata = load_manifest(manifest)["probe"]
     result = grade(kata, Paths(root), source, framework=framework, backend=InProcess(source, framework))
+    assert result.status == "passed", [t.message for t in result.tests] or result.message
+
+
+def test_waiting_for_a_fresh_workers_imports_is_not_the_tests_time(tmp_path):
+    """A fresh process imports the framework and the solution (timed once, at the first load) before the
+    test can use it: on a loaded machine torch alone takes seconds. That wait stops the test's clock."""
+    import shutil
+
+    from conftest import ENGINE_KATA
+
+    root = tmp_path / "repo"
+    shutil.copytree(ENGINE_KATA, root)
+    tests = root / "katas" / "probe"
+    for old in tests.glob("test_*.py"):
+        old.unlink()
+    (tests / "test_fresh.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.category("determinism")
+        def test_a_fresh_process_adds(fresh_solution):
+            fresh = fresh_solution()
+            assert fresh.solution.add(1, 2) == 3
+    """))
+    # 2 s to import, 1.5 s to add: 3.5 s in the test if the fresh import counted, over probe's 3 s limit
+    source = solution_file(tmp_path, "import time\ntime.sleep(2.0)\n"
+                                     "def add(a, b):\n    time.sleep(1.5)\n    return a + b\n", name="probe.py")
+    kata = load_manifest(root / "kata.yaml")["probe"]
+    assert kata.timeout_s == 3
+    spawner = Spawner(detect("off"))
+    try:
+        result = grade(kata, Paths(root), source, spawner=spawner)
+    finally:
+        spawner.close()
     assert result.status == "passed", [t.message for t in result.tests] or result.message
