@@ -11,7 +11,7 @@ batches or samples counted, extra fields), not the order a shuffle draws, not ho
 ranks. Not tested either: `set_epoch` with the epoch just loaded (the prompt says not to call it).
 
 The checks:
-  - the rest of the epoch, after k batches (1, about half, all but one), on every rank: with and without
+  - the rest of the epoch, after k batches (1 and all but one), on every rank: with and without
     shuffling and drop_last, epochs other than 0 (a state without its epoch resumes epoch 0's order);
   - the epochs after it, set_epoch(e + 1), (e + 2), as the original's (a loaded position used once);
   - a state taken before any batch (the whole epoch), after the loop body got the last batch, and after the
@@ -117,7 +117,7 @@ def test_a_restored_loader_yields_the_rest_of_the_epoch(solution, make, fresh_so
         for shuffle, drop_last, epoch in MODES:
             setup = Setup(n, world_size, batch_size, shuffle, drop_last, seed(21), epoch)
             count = setup.num_batches()
-            for k in sorted({1, count // 2, count - 1} - {0}):
+            for k in sorted({1, count - 1} - {0}):
                 originals = run(solution, make, setup, every_rank(setup, checkpointed(setup, k)))
                 states = [through_json(state, f"rank {rank} of {setup}, after {k} batches")
                           for rank, (_, state, _) in enumerate(originals)]
