@@ -7,12 +7,14 @@
     epoch = make("toys.dataloader:EpochRun", loaders, 3)          # set_epoch, len, list on every rank
     first = make("toys.dataloader:FirstBatches", loader, 2)       # the loader's first 2 batches only
     runs = make("toys.dataloader:EpochOrders", loader, [0, 1])    # each epoch's flattened order
+    runs = make("toys.dataloader:Script", loaders, [steps, ...])  # a training loop's calls, checkpoints too
 
 Iterating a loader over millions of samples, or over thousands of epochs, happens here in the worker:
 only the few batches a test looks at cross the process boundary; EpochRun saves round trips (one
 instead of three per rank). NumPy and the standard library only.
 """
 
+import copy
 import itertools
 import operator
 
@@ -97,3 +99,43 @@ class EpochOrders:
     def orders(self):
         return self._orders
 
+
+
+class Script:
+    """Runs a training loop's calls on each loader (level `resume`), all in the worker: `steps[r]` for
+    `loaders[r]`, each step one of
+        ("set_epoch", e)   loader.set_epoch(e)
+        ("load", state)    loader.load_state_dict(state)
+        ("iter",)          a new iteration: it = iter(loader)
+        ("next", k)        the next k batches of it, fewer at its end; k None: all the rest  -> recorded
+        ("state",)         a copy of loader.state_dict(), made at once (a checkpoint written now) -> recorded
+        ("kept_state",)    loader.state_dict() itself, read only when the script ends (a checkpoint kept in
+                           memory and written later) -> recorded
+    `results()` -> [the recorded values, in order, per loader]."""
+
+    def __init__(self, loaders, steps):
+        self._results = [self._run(loader, loader_steps) for loader, loader_steps in zip(loaders, steps)]
+
+    @staticmethod
+    def _run(loader, steps):
+        recorded, it = [], None
+        for step in steps:
+            op, args = step[0], step[1:]
+            if op == "set_epoch":
+                loader.set_epoch(*args)
+            elif op == "load":
+                loader.load_state_dict(*args)
+            elif op == "iter":
+                it = iter(loader)
+            elif op == "next":
+                recorded.append(list(itertools.islice(it, *args)))
+            elif op == "state":
+                recorded.append(copy.deepcopy(loader.state_dict()))
+            elif op == "kept_state":
+                recorded.append(loader.state_dict())
+            else:
+                raise ValueError(f"unknown step {step!r}")
+        return recorded
+
+    def results(self):
+        return self._results
