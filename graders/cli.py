@@ -242,19 +242,20 @@ def start_level(args, attempt):
     if not target.is_file():
         raise UsageError(f"{attempt.name} extends your solution of {attempt.kata.id}, and {shown} does not exist: "
                          f"start the kata first ({nox_command('start', *attempt.base.command_args())})")
-    marks = " or ".join(f"`{mark}`" for mark in attempt.level.functions)
+    marks = " or ".join(f"`{mark}`" for mark in attempt.level.functions)    # any one marks the level attempted
+    every = " and ".join(f"`{mark}`" for mark in attempt.level.functions)   # the level asks for all of them
     if attempt.attempted():
         what = f"{shown} already defines {marks}: that is your attempt at the level, left as it is"
     elif attempt.starter_path.is_file():
         stub = attempt.starter_path.read_text(encoding="utf-8")
         if defines_any(attempt.starter_path, [(name, None) for name in top_level_names(target)]):
-            raise UsageError(f"{shown} defines a name the level's stub defines too: add {marks} by hand "
+            raise UsageError(f"{shown} defines a name the level's stub defines too: add {every} by hand "
                              f"(the problem: {attempt.prompt_path.relative_to(paths.root)})")
         with target.open("a", encoding="utf-8") as f:
             f.write(stub_to_append(target.read_text(encoding="utf-8"), stub, attempt))
-        what = f"Appended the stub of {marks} to {shown} (the rest of the file is as you left it)"
+        what = f"Appended the stub of {every} to {shown} (the rest of the file is as you left it)"
     else:
-        what = f"Add {marks} to {shown} (the rest of your solution stays as it is)"
+        what = f"Add {every} to {shown} (the rest of your solution stays as it is)"
     with recording(paths, Reporter()) as store:
         store.started(attempt.key, time.time(), restart=True)
     print(f"Level {attempt.name}: {attempt.title}. {what}. The clock is running: {time_allowed(args, attempt)}.\n"
