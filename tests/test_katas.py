@@ -34,14 +34,16 @@ def test_the_whole_shortlist_is_ready():
 
 
 @pytest.fixture(scope="module")
-def banks(tmp_path_factory):
-    """kata -> a future of (its bank's CompletedProcess, its JSON report's path): every bank is started at
-    the first test, as many at once as there are cores (a grade's judge mostly waits for its worker)."""
+def banks(request, tmp_path_factory):
+    """kata -> a future of (its bank's CompletedProcess, its JSON report's path): the banks of every selected
+    test_answer_key start at the first, as many at once as there are cores (a judge mostly waits)."""
     folder = tmp_path_factory.mktemp("banks")
+    selected = [item.callspec.params["kata"] for item in request.session.items
+                if getattr(item, "originalname", "") == "test_answer_key"]
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         yield {kata: pool.submit(lambda kata=kata: (run_graders("bank", kata, "--json", folder / f"{kata}.json",
                                                                 timeout=1500), folder / f"{kata}.json"))
-               for kata in READY}
+               for kata in selected}
 
 
 @pytest.mark.parametrize("kata", READY)
