@@ -240,15 +240,16 @@ class GradingPlugin:
         """Stop the test's and the kata's clocks (and the backstop's alarm) for up to `at_most_s` of the
         block's time: the wait for a worker's imports, where a loaded machine takes seconds for torch."""
         started = time.monotonic()
+        alarm_left, _ = signal.setitimer(signal.ITIMER_REAL, 0)  # off meanwhile: the wait has a limit of its own
         try:
             yield
         finally:
-            paused = min(at_most_s, time.monotonic() - started)
+            waited = time.monotonic() - started
+            paused = min(at_most_s, waited)
             self.test_deadline += paused
             self.kata_deadline += paused
-            alarm_left, _ = signal.getitimer(signal.ITIMER_REAL)
-            if paused > 0 and alarm_left > 0:
-                signal.setitimer(signal.ITIMER_REAL, alarm_left + paused)
+            if alarm_left > 0:
+                signal.setitimer(signal.ITIMER_REAL, max(0.001, alarm_left - (waited - paused)))
 
     def pytest_runtest_setup(self, item):
         if self.load_problem is not None:
