@@ -55,6 +55,16 @@ def test_an_rng_the_test_makes_is_a_seeded_torch_generator_for_torch():
         make(-1)
 
 
+
+def test_the_global_random_watch_sees_torchs_default_generator():
+    from graders.kataworker.toys.common import GlobalRandomWatch
+
+    watch = GlobalRandomWatch()
+    torch.randperm(5, generator=torch.Generator().manual_seed(1))     # a generator of its own
+    assert watch.touched() == []
+    torch.manual_seed(3)                                              # torch's np.random.seed
+    assert watch.touched() == ["torch"]
+
 # -- results --------------------------------------------------------------------------------------
 
 class FakeCuda(torch.Tensor):
