@@ -11,6 +11,7 @@ expected values are the reference's on inputs nobody saw before the grade.
 """
 
 import ast
+import contextlib
 import difflib
 import hashlib
 import signal
@@ -219,7 +220,8 @@ class GradingPlugin:
         def start(global_seed=None):
             backend = self.backend.fresh()
             backends.append(backend)
-            backend.load(self.seconds_left())
+            with self.clock_paused():                   # its import is no test's time, as the first worker's is not
+                backend.load(self.seconds_left())       # (bounded by the load's own timeout)
             if self.fresh_tests_left > 0:              # the next test's process starts while this one runs
                 self.backend.prepare_fresh()
             proxy = SolutionProxy(backend, self.seconds_left)
@@ -230,6 +232,21 @@ class GradingPlugin:
         yield start
         for backend in backends:
             backend.close()
+
+    @contextlib.contextmanager
+    def clock_paused(self):
+        """Stop the running test's clock (its deadline and the backstop's alarm) for the block: a fresh
+        worker's import of the solution, which for a PyTorch attempt imports torch (seconds on a loaded
+        machine, and the load allows for it), like the first worker's import before any test."""
+        began = time.monotonic()
+        main = threading.current_thread() is threading.main_thread()
+        alarm_left = signal.setitimer(signal.ITIMER_REAL, 0)[0] if main else 0.0
+        try:
+            yield
+        finally:
+            self.test_deadline += time.monotonic() - began
+            if alarm_left > 0:
+                signal.setitimer(signal.ITIMER_REAL, alarm_left)
 
     def pytest_runtest_setup(self, item):
         if self.load_problem is not None:

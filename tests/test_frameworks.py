@@ -182,6 +182,16 @@ def test_bad_torch_attempts_get_one_clear_line(case, tmp_path, spawner):
     assert messages and all(line in m and len(m.splitlines()) == 1 for m in messages), messages
 
 
+
+def test_a_fresh_workers_import_is_not_the_tests_time(tmp_path, spawner):
+    """A determinism test waits for its fresh worker to import torch and the solution (here slowed past the
+    test's limit, logreg's timeout_s): that wait is not the test's time, as the first worker's import is not."""
+    kata = load_manifest(REPO / "kata.yaml")["logreg"]
+    reference = (REPO / "graders" / "keys" / "logreg" / "torch" / "reference.py").read_text()
+    slow = solution_file(tmp_path, f"{reference}\nimport time\ntime.sleep({kata.timeout_s + 3})\n", "logreg_torch.py")
+    result = grade(kata, Paths(REPO), slow, spawner=spawner, framework="torch")
+    assert result.status == "passed", [t.message for t in result.tests if t.status != "passed"]
+
 def test_the_wire_carries_what_the_seam_accepts():
     """The results the seam lets through are plain data on the wire (arrays on the judge's side)."""
     from graders.session import _through_the_wire
