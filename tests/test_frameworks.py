@@ -55,6 +55,16 @@ def test_an_rng_the_test_makes_is_a_seeded_torch_generator_for_torch():
         make(-1)
 
 
+
+def test_the_global_random_watch_sees_torchs_default_generator():
+    from graders.kataworker.toys.common import GlobalRandomWatch
+
+    watch = GlobalRandomWatch()
+    torch.randperm(5, generator=torch.Generator().manual_seed(1))     # a generator of its own
+    assert watch.touched() == []
+    torch.manual_seed(3)                                              # torch's np.random.seed
+    assert watch.touched() == ["torch"]
+
 # -- results --------------------------------------------------------------------------------------
 
 class FakeCuda(torch.Tensor):
@@ -170,6 +180,17 @@ def test_bad_torch_attempts_get_one_clear_line(case, tmp_path, spawner):
     assert result.status == status and result.kata == "softmax_torch"
     messages = [result.message] if status == "disallowed" else [t.message for t in result.tests if t.status != "passed"]
     assert messages and all(line in m and len(m.splitlines()) == 1 for m in messages), messages
+
+
+
+def test_a_fresh_workers_import_is_not_the_tests_time(tmp_path, spawner):
+    """A determinism test waits for its fresh worker to import torch and the solution (here slowed past the
+    test's limit, logreg's timeout_s): that wait is not the test's time, as the first worker's import is not."""
+    kata = load_manifest(REPO / "kata.yaml")["logreg"]
+    reference = (REPO / "graders" / "keys" / "logreg" / "torch" / "reference.py").read_text()
+    slow = solution_file(tmp_path, f"{reference}\nimport time\ntime.sleep({kata.timeout_s + 3})\n", "logreg_torch.py")
+    result = grade(kata, Paths(REPO), slow, spawner=spawner, framework="torch")
+    assert result.status == "passed", [t.message for t in result.tests if t.status != "passed"]
 
 
 def test_the_wire_carries_what_the_seam_accepts():

@@ -16,6 +16,10 @@ integer-valued data, where ||x||^2 - 2 x.c + ||c||^2 is exact at the data points
 rounded below 0 to trip over). A warning or exception with a classic cause (an empty cluster's
 mean, k-means++ dividing by a zero sum, the sqrt of a distance rounded below 0) is reported with
 that cause.
+
+The same tests grade the PyTorch attempt (katas/kmeans/prompt_torch.md): its seed feeds a
+torch.Generator, which draws other points than NumPy's, and nothing here depends on which points a
+seed draws; the global random state it must not touch includes torch's default generator.
 """
 
 
@@ -39,6 +43,8 @@ ZERO_DIV = ("0/0: an empty cluster's mean (a sum over no points divided by a cou
             "centroid), or k-means++ dividing by a sum of D(x)^2 that is 0 (every point on a chosen centroid: draw "
             "uniformly then)")
 CAUSES = (SQRT, NEGATIVE_P, EMPTY, ("invalid value", ZERO_DIV), ("divide by zero", ZERO_DIV))
+OWN_GENERATOR = ("a generator of your own seeded with `seed` (np.random.default_rng(seed); in PyTorch "
+                 "torch.Generator().manual_seed(seed), passed as generator= to every draw)")
 
 
 # -- data -------------------------------------------------------------------------------------------
@@ -484,7 +490,7 @@ def identical(a, b):
 
 @pytest.mark.category("determinism")
 def test_same_seed_gives_identical_results(solution, make, fresh_solution, seed):
-    # Twice in this process, then once in a fresh one whose global random states (np.random, random)
+    # Twice in this process, then once in a fresh one whose global random states (np.random, random, torch)
     # were seeded differently: an answer memoised in the process, drawn from an unseeded generator, or
     # from the global state, is not the same there.
     X = integer_points(200, 2, seed=seed(6), span=40)                    # distinct points, exact arithmetic
@@ -497,8 +503,8 @@ def test_same_seed_gives_identical_results(solution, make, fresh_solution, seed)
             second = call_kmeans(again, X, 6, f"{case}, {how}", **kwargs)
             if not (identical(first[0], second[0]) and identical(first[1], second[1])):
                 raise AssertionError(f"two calls with the same arguments gave different results for {case}, {how}: "
-                                     f"{differences(*first, *second)} (seed your own np.random.default_rng(seed); "
-                                     "the global random state is not yours to draw from)")
+                                     f"{differences(*first, *second)} (draw from {OWN_GENERATOR}; the global random "
+                                     "state is not yours to draw from)")
 
 
 def differences(c1, l1, c2, l2):
@@ -525,9 +531,9 @@ def test_global_random_state_is_not_used(solution, make, seed):
     touched = watch.touched()
     if touched:
         raise AssertionError(f"kmeans used or reseeded the global {' and '.join(touched)} state (60 distinct integer "
-                             "points (60, 2), k=4, init 'k-means++' and 'random', seeds 0 and 1): draw from a "
-                             "generator of your own, rng = np.random.default_rng(seed); np.random.seed(seed) would "
-                             "also reset the caller's random stream")
+                             "points (60, 2), k=4, init 'k-means++' and 'random', seeds 0 and 1): draw from "
+                             f"{OWN_GENERATOR}; np.random.seed(seed) or torch.manual_seed(seed) would also reset the "
+                             "caller's random stream")
 
 
 @pytest.mark.category("side-effects")

@@ -18,14 +18,17 @@ def seed_global_random(seed):
 
 
 class GlobalRandomWatch:
-    """Snapshots the global random states (NumPy's legacy `np.random` and Python's `random`) when
-    built; `touched()` then names the ones a solution has used or reseeded since. In-process evidence,
-    which a solution that rewrites its own process can hide: the sound check of "the result does not
-    depend on the global state" is a fresh process seeded differently (`seed_global_random`)."""
+    """Snapshots the global random states (NumPy's legacy `np.random`, Python's `random`, and torch's
+    default generator when torch is loaded: a PyTorch attempt) when built; `touched()` then names the
+    ones a solution has used or reseeded since. In-process evidence, which a solution that rewrites its
+    own process can hide: the sound check of "the result does not depend on the global state" is a
+    fresh process seeded differently (`seed_global_random`)."""
 
     def __init__(self):
         self.numpy_state = np.random.get_state()
         self.python_state = random.getstate()
+        torch = sys.modules.get("torch")
+        self.torch_state = None if torch is None else torch.get_rng_state()
 
     def touched(self):
         names = []
@@ -35,6 +38,9 @@ class GlobalRandomWatch:
             names.append("np.random")
         if random.getstate() != self.python_state:
             names.append("random")
+        torch = sys.modules.get("torch")
+        if self.torch_state is not None and not torch.equal(torch.get_rng_state(), self.torch_state):
+            names.append("torch")
         return names
 
 

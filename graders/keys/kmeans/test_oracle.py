@@ -271,3 +271,100 @@ def test_deterministic_dtype_and_input_untouched():
     for bad in ({"k": 0}, {"k": 101}, {"k": 3, "init": "kmeans++"}):
         with pytest.raises(ValueError):
             ref.kmeans(X, **bad)
+
+
+# -- the PyTorch reference (graders/keys/kmeans/torch/reference.py) ----------------------------------
+
+
+def _torch_reference():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("kmeans_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_torch_reference_matches_the_numpy_reference_and_a_hand_lloyd_from_the_same_start(init, seed):
+    """The two references differ only in their generators: from the same start, Lloyd gives the same
+    labels and centroids (both float64), and so does the plain-Python Lloyd."""
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.standard_normal((40, 3)), np.repeat(rng.standard_normal((2, 3)), 10, axis=0)])
+    C0 = tref.init_centroids(torch.from_numpy(X), 6, torch.Generator().manual_seed(seed), init).numpy()
+    C, labels = tref.lloyd(torch.from_numpy(X), torch.from_numpy(C0), 100)
+    C_np, labels_np = ref.lloyd(X, C0, 100)
+    C_hand, labels_hand = lloyd_by_hand(X, C0, num_iters=100)
+    assert labels.dtype == torch.int64
+    np.testing.assert_array_equal(labels.numpy(), labels_np)
+    np.testing.assert_array_equal(labels.numpy(), labels_hand)
+    np.testing.assert_allclose(C.numpy(), C_np, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(C.numpy(), C_hand, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_torch_reference_reseeds_empty_clusters_as_the_numpy_reference_does(seed):
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((30, 2)) + 4.0 * rng.standard_normal((3, 2))[rng.integers(3, size=30)]
+    C0 = 20.0 * rng.standard_normal((7, 2))
+    assert np.bincount(ref.assign(X, C0), minlength=7).min() == 0  # some clusters start empty
+    C, labels = tref.lloyd(torch.from_numpy(X), torch.from_numpy(C0), 100)
+    C_hand, labels_hand = lloyd_by_hand(X, C0, num_iters=100)
+    np.testing.assert_array_equal(labels.numpy(), labels_hand)
+    np.testing.assert_allclose(C.numpy(), C_hand, rtol=1e-12, atol=1e-12)
+    assert_fixed_point(X, C.numpy(), labels.numpy())
+
+
+def test_the_torch_reference_agrees_with_torch_cdist():
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((3000, 8)) + 5.0 * rng.standard_normal((12, 8))[rng.integers(12, size=3000)]
+    Xt = torch.from_numpy(X)
+    C, labels = tref.kmeans(Xt, 12, seed=2)
+    assert torch.equal(labels, torch.cdist(Xt, C).argmin(dim=1))
+    for j in range(12):
+        np.testing.assert_allclose(C[j].numpy(), X[labels.numpy() == j].mean(axis=0), rtol=1e-12, atol=1e-12)
+
+
+def test_the_torch_reference_kmeanspp_draws_proportional_to_squared_distance():
+    """As for the NumPy reference, with torch.Generator draws: the joint frequencies of (first, second)
+    over 5,000 seeds match within 5 sigma per cell (D(x) instead of D(x)^2 is > 10 sigma off in four cells)."""
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [3.0, 3.0], [-1.0, 0.5]])
+    N, draws = len(X), 5_000
+    d2 = exact_sq_dists(X, X)  # (N, N)
+    expected = (1.0 / N) * d2 / d2.sum(axis=1, keepdims=True)  # P(first=i, second=j)
+    counts = np.zeros((N, N))
+    Xt = torch.from_numpy(X)
+    for s in range(draws):
+        C = tref.init_centroids(Xt, 2, torch.Generator().manual_seed(s), "k-means++").numpy()
+        i, j = (int(np.flatnonzero((X == c).all(axis=1))[0]) for c in C)
+        counts[i, j] += 1
+    sigma = np.sqrt(draws * expected * (1 - expected))
+    assert np.all(np.abs(counts - draws * expected) <= 5 * sigma + 1), (counts, draws * expected)
+
+
+def test_the_torch_reference_is_deterministic_keeps_dtypes_and_leaves_x_and_the_global_generator_alone():
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    for dtype in (torch.float32, torch.float64):   # float64: X.to(float64) without copy would be X itself
+        X = torch.from_numpy(np.random.default_rng(0).standard_normal((100, 4))).to(dtype)
+        before, state = X.clone(), torch.get_rng_state()
+        for init in ("k-means++", "random"):
+            C1, l1 = tref.kmeans(X, 5, seed=4, init=init)
+            C2, l2 = tref.kmeans(X, 5, seed=4, init=init)
+            assert C1.dtype == dtype and l1.dtype == torch.int64
+            assert torch.equal(C1, C2) and torch.equal(l1, l2)
+        assert torch.equal(X, before) and torch.equal(torch.get_rng_state(), state)
+    for bad in ({"k": 0}, {"k": 101}, {"k": 3, "init": "kmeans++"}):
+        with pytest.raises(ValueError):
+            tref.kmeans(X, **bad)

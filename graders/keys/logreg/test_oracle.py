@@ -257,3 +257,106 @@ def test_binomial_tail_of_the_statistics_test():
     tail = lambda r: sum(comb(20, k) * (1 / 6) ** k * (5 / 6) ** (20 - k) for k in range(r, 21))  # noqa: E731
     assert tail(14) < 1e-6 < tail(13)
     assert len(list(itertools.permutations(range(3)))) == 6       # the orders of one epoch
+
+
+# -- the PyTorch reference (graders/keys/logreg/torch/reference.py) ----------------------------------
+
+def torch_reference():
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("logreg_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_the_torch_reference_sigmoid_matches_torch_sigmoid_and_the_numpy_reference(dtype):
+    tref = torch_reference()
+    z = torch.cat([torch.linspace(-40, 40, 161, dtype=torch.float64),
+                   torch.tensor([1e4, -1e4, 745.0, -745.0, 800.0, -800.0], dtype=torch.float64)]).to(dtype)
+    before = z.clone()
+    p = tref.sigmoid(z)
+    assert p.dtype == dtype and p.shape == z.shape and torch.equal(z, before)
+    if dtype == torch.float64:
+        torch.testing.assert_close(p, torch.sigmoid(z), rtol=1e-15, atol=1e-300)
+        np.testing.assert_allclose(p.numpy(), ref.sigmoid(z.numpy()), rtol=1e-15, atol=1e-300)  # exp's last ulp
+    else:
+        torch.testing.assert_close(p, torch.sigmoid(z.double()).float(), rtol=6e-8, atol=1e-45)  # rounded once
+    assert p[161] == 1.0 and p[162] == 0.0
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_torch_reference_loss_and_grad_match_autograd_and_the_numpy_reference(seed, l2):
+    tref = torch_reference()
+    X, y, w, b = problem(seed, w_scale=1.0 + seed)
+    loss, dw, db = tref.logreg_loss_and_grad(torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(w), b, l2)
+    e_loss, e_dw, e_db = torch_loss_and_grad(X, y, w, b, l2)
+    assert isinstance(loss, float) and isinstance(db, float) and dw.dtype == torch.float64
+    np.testing.assert_allclose(loss, e_loss, rtol=1e-13)
+    np.testing.assert_allclose(dw.numpy(), e_dw, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(db, e_db, rtol=1e-12, atol=1e-15)
+    n_loss, n_dw, n_db = ref.logreg_loss_and_grad(X, y, w, b, l2)
+    np.testing.assert_allclose([loss, db], [n_loss, n_db], rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(dw.numpy(), n_dw, rtol=1e-14, atol=1e-16)
+
+
+def test_the_torch_reference_loss_of_saturated_logits_matches_torch():
+    tref = torch_reference()
+    X = np.array([[1.0], [-1.0], [1.0], [-1.0], [0.08], [-0.08], [0.004], [-0.004]])
+    w = np.array([1e4])
+    for y in (np.array([0, 1, 1, 0, 1, 0, 0, 1]), np.array([1, 0, 1, 0, 1, 0, 1, 0])):
+        loss, dw, db = tref.logreg_loss_and_grad(torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(w), 0.0)
+        e_loss, e_dw, e_db = torch_loss_and_grad(X, y, w, 0.0, 0.0)
+        assert np.isfinite(loss)
+        np.testing.assert_allclose(loss, e_loss, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(dw.numpy(), e_dw, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(db, e_db, rtol=1e-12, atol=1e-15)
+
+
+def test_the_torch_reference_keeps_dtypes_and_leaves_its_inputs_alone():
+    tref = torch_reference()
+    X, y, w, b = problem(7, dtype=np.float32)
+    Xt, wt = torch.from_numpy(X), torch.from_numpy(w)
+    yf = torch.from_numpy(y.astype(np.float64))           # float64 labels: y.to(float64) would be y itself
+    saved = Xt.clone(), yf.clone(), wt.clone()
+    _, dw, _ = tref.logreg_loss_and_grad(Xt, yf, wt, b, 0.1)
+    assert dw.dtype == torch.float32
+    assert tref.logreg_loss_and_grad(Xt, torch.from_numpy(y), wt.double(), b)[1].dtype == torch.float64
+    assert tref.predict_proba(Xt, wt, b).dtype == torch.float32
+    assert tref.predict_proba(Xt, wt.double(), b).dtype == torch.float64
+    assert all(torch.equal(a, s) for a, s in zip((Xt, yf, wt), saved))
+    np.testing.assert_allclose(tref.predict_proba(Xt.double(), wt.double(), b).numpy(),
+                               torch.sigmoid(Xt.double() @ wt.double() + b).numpy(), rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("n, batch_size, epochs", [(10, 3, 4), (5, 8, 2), (33, 32, 2), (6, 1, 2)])
+def test_the_torch_reference_sgd_is_torch_sgd_along_its_generators_orders(n, batch_size, epochs):
+    """The torch reference shuffles with torch.randperm from one torch.Generator(seed): along those orders
+    its weights are torch.optim.SGD's (autograd) and the NumPy reference's sgd_along_orders."""
+    tref = torch_reference()
+    X, y, _, _ = problem(n, n=n, d=3)
+    generator = torch.Generator().manual_seed(11)
+    orders = [torch.randperm(n, generator=generator).numpy() for _ in range(epochs)]
+    state = torch.get_rng_state()
+    w, b = tref.logreg_sgd(torch.from_numpy(X), torch.from_numpy(y), lr=0.4, epochs=epochs, l2=0.05,
+                           batch_size=batch_size, seed=11)
+    assert torch.equal(torch.get_rng_state(), state)            # torch's global generator untouched
+    e_w, e_b = torch_sgd_along_orders(X, y, orders, 0.4, 0.05, batch_size)
+    np.testing.assert_allclose(w.numpy(), e_w, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b, e_b, rtol=1e-12, atol=1e-14)
+    n_w, n_b = ref.sgd_along_orders(X, y, orders, 0.4, 0.05, batch_size)
+    np.testing.assert_allclose(w.numpy(), n_w, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(b, n_b, rtol=1e-14, atol=1e-16)
+
+
+def test_the_torch_reference_sgd_is_deterministic_and_returns_xs_dtype():
+    tref = torch_reference()
+    X, y, _, _ = problem(14, n=50, d=3)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    a = tref.logreg_sgd(Xt, yt, lr=0.5, epochs=3, batch_size=8, seed=3)
+    b = tref.logreg_sgd(Xt, yt, lr=0.5, epochs=3, batch_size=8, seed=3)
+    c = tref.logreg_sgd(Xt, yt, lr=0.5, epochs=3, batch_size=8, seed=4)
+    assert torch.equal(a[0], b[0]) and a[1] == b[1] and not torch.equal(a[0], c[0])
+    w32, b32 = tref.logreg_sgd(Xt.float(), yt, batch_size=8)
+    assert w32.dtype == torch.float32 and isinstance(b32, float)
