@@ -115,11 +115,12 @@ def test_an_optimizer_loop_runs_each_step_at_its_lr(solution, make):
     steps = max_steps + 5
     lrs, moves = run_loop(solution, make, schedule, steps)
     expected = np.array([ref.lr_at(t, *schedule) for t in range(steps)])
-    loop = (f"warmup_cosine(torch.optim.SGD(lr={max_lr}), warmup_steps={warmup}, max_steps={max_steps}, "
-            f"min_lr={min_lr}), then optimizer.step(); scheduler.step() {steps} times")
+    built = (f"warmup_cosine(torch.optim.SGD(lr={max_lr}), warmup_steps={warmup}, max_steps={max_steps}, "
+             f"min_lr={min_lr})")
+    loop = f"{built}, then optimizer.step(); scheduler.step() {steps} times"
     if abs(lrs[0]) > ATOL * max_lr:
-        raise AssertionError(f"the optimizer's lr is {lrs[0]!r} right after {loop.split(', then')[0]}; expected "
-                             f"lr_at(0) = 0: the scheduler sets the first step's lr when it is built (LambdaLR does)")
+        raise AssertionError(f"the optimizer's lr is {lrs[0]!r} right after {built}; expected lr_at(0) = 0: the "
+                             f"scheduler sets the first step's lr when it is built (LambdaLR does)")
     assert_close(lrs, expected, f"the optimizer's lr before each optimizer.step() under {loop}",
                  rtol=RTOL, atol=ATOL * max_lr)
     assert_close(moves, expected, f"how far each SGD step (gradient 1) moved the parameter under {loop} "
