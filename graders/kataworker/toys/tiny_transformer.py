@@ -205,3 +205,29 @@ class TextbookTrainer:
                 moved = (p.detach().double() - self.initial[name].double()).abs().max().item()
                 worst = (name, diff, moved)
         return worst
+
+
+# -- the lr_schedule level: a real torch.optim optimizer stepped under the solution's scheduler -------
+
+def torch_sgd(lr):
+    """torch.optim.SGD (one param group at `lr`) over one float64 Parameter: LambdaLR accepts only a real
+    torch.optim.Optimizer. Building the first one imports torch._dynamo (1-4 s), so only the level's loop
+    tests use it."""
+    return torch.optim.SGD([torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))], lr=lr)
+
+
+def scheduled_sgd_run(optimizer, scheduler, steps):
+    """The loop a scheduler is written for, `steps` times: gradient 1, optimizer.step(), scheduler.step().
+    -> (the param group's lr before each optimizer.step(), how far each step moved the Parameter), two
+    float64 arrays (steps,). The Parameter restarts at 0 every step, so plain SGD moves it by exactly lr."""
+    (p,) = optimizer.param_groups[0]["params"]
+    lrs, moves = [], []
+    for _ in range(int(steps)):
+        lrs.append(float(optimizer.param_groups[0]["lr"]))
+        with torch.no_grad():
+            p.zero_()
+        p.grad = torch.ones_like(p)
+        optimizer.step()
+        moves.append(-p.item())
+        scheduler.step()
+    return np.array(lrs), np.array(moves)
