@@ -1,0 +1,19 @@
+import numpy as np
+
+
+def fused_add_rms_norm(x, residual, gamma, eps=1e-6):
+    """(y, new_residual): new_residual = x + residual, y = rms_norm(new_residual, gamma, eps).
+
+    x, residual: (..., d); gamma: (d,). new_residual in np.result_type(x, residual), y in
+    np.result_type(x, residual, gamma). A row summing to zero gives y = 0. Inputs are not modified.
+    """
+    raise NotImplementedError
+
+
+def fused_add_rms_norm_backward(dy, dresidual_out, x, residual, gamma, eps=1e-6):
+    """Gradients of sum(dy * y) + sum(dresidual_out * new_residual) -> (dx, dresidual, dgamma).
+
+    dx and dresidual shaped like x (equal in value), dgamma (d,) summed over every leading axis.
+    Finite for rows summing to zero. float32 in, float32 out; inputs are not modified.
+    """
+    raise NotImplementedError
