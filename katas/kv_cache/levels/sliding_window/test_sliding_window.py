@@ -17,9 +17,11 @@ What is compared, and why:
 
 Tolerances are the kata's (katas/kv_cache/test_kv_cache.py), for the same arithmetic over fewer keys:
 F64 rtol 1e-9 atol 1e-12; F64_LARGE (x scaled by 30) rtol 1e-9 atol 1e-9; F32 rtol 1e-5 atol 1e-5.
-Measured over the reference and the alternatives of both frameworks (loops, deque, float32 inside)
-on every case of this file: F64 <= 1e-14, F32 <= 2e-6 absolute. Every value bug among the mutants is
-off by more than 0.05.
+Measured over 150 random cases (H 1-4, d_head 1-6, window 1-6, 1-15 tokens fed as random mixes of
+prefill chunks and decode steps) for the reference and the alternatives of both frameworks (deque and
+Python loops, a re-cut buffer computing in float32, a ring unrolled with roll): F64 <= 3.6e-15,
+F64_LARGE <= 6.7e-11, float64 inputs with a float32 cache <= 4.6e-7, all float32 <= 3.8e-6 absolute
+(0.38 of F32's atol).
 """
 
 import math
