@@ -1,6 +1,8 @@
 """Trusted helper of the kv_cache kata's hidden tests. (The decode-cost test times the solution
 from outside its sandbox, with `solution.cpu_clock()`.)"""
 
+import os
+
 import numpy as np
 
 FRAMEWORKS = ("numpy", "torch")
@@ -17,3 +19,14 @@ def float_dtype(name, framework="numpy"):
 
         return getattr(torch, name)
     return getattr(np, name)
+
+
+class ResidentMemory:
+    """The worker's resident memory in MB (`megabytes()`, from /proc/self/statm), for the
+    sliding_window level's test that a cache of window W stays O(W) however many tokens go through.
+    In-process evidence: a solution that rewrites its own process could hide memory from it."""
+
+    def megabytes(self):
+        with open("/proc/self/statm") as f:
+            resident_pages = int(f.read().split()[1])
+        return resident_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
