@@ -152,17 +152,6 @@ def test_forward_with_dilation_and_groups(solution, seed):
     run_configs(solution, seed, BOTH, 30, "forward")
 
 
-@pytest.mark.category("correctness")
-def test_defaults_are_the_kata_convolution(solution, seed):
-    config = (2, 3, 4, 7, 6, 3, 2, 2, 1, 1, 1)
-    x, w, b, dout = make_inputs(seed(1), *config)
-    case = f"x (2, 3, 7, 6), w (4, 3, 3, 2), stride=2, pad=1, dilation and groups omitted (default 1), seed {seed(1)}"
-    close(solution.conv2d_forward(x, w, b, stride=2, pad=1), ref.conv2d_forward(x, w, b, 2, 1), f"the output for {case}")
-    grads = solution.conv2d_backward(dout, x, w, stride=2, pad=1)
-    for name, g, e in zip(("dx", "dw", "db"), grads, ref.conv2d_backward(dout, x, w, 2, 1)):
-        close(g, e, f"{name} for {case}")
-
-
 # -- backward: values -------------------------------------------------------------------------------
 
 @pytest.mark.category("correctness")
