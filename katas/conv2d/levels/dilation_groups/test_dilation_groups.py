@@ -289,6 +289,9 @@ def test_outputs_keep_the_float_dtype(solution, seed):
         case = describe(*config, case_seed) + f", all {np.dtype(dtype)}"
         assert_dtype_then_values(forward(solution, x, w, b, stride, pad, dilation, groups),
                                  ref.conv2d_forward(x, w, b, stride, pad, dilation, groups), dtype, f"the output for {case}")
+        assert_dtype_then_values(forward(solution, x, w, None, stride, pad, dilation, groups),
+                                 ref.conv2d_forward(x, w, None, stride, pad, dilation, groups), dtype,
+                                 f"the output for {case}, b=None")
         grads = solution.conv2d_backward(dout, x, w, stride=stride, pad=pad, dilation=dilation, groups=groups)
         if not (isinstance(grads, (tuple, list)) and len(grads) == 3):
             raise AssertionError(f"conv2d_backward returned {type(grads).__name__} for {case}; expected a tuple (dx, dw, db)")

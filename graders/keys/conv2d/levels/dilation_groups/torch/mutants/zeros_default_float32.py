@@ -1,4 +1,4 @@
-"""Writes each group's output into torch.zeros(B, C_out, H_out, W_out), float32 by default: float64 in, float32 out."""
+"""Writes each group's output into torch.zeros(B, C_out, H_out, W_out), float32 by default: float64 in, float32 out without a bias (rounded values with one)."""
 
 import torch
 import torch.nn.functional as F
