@@ -6,7 +6,10 @@ checked against torch.nn.functional.conv2d(dilation=, groups=) and autograd in i
 worked out by hand. Tolerances are the kata's (katas/conv2d/test_conv2d.py): absolute tolerance relative to
 the array's largest magnitude plus a relative one, float64 rtol 1e-9 / atol 1e-11 * max|expected|, float32
 rtol 1e-5 / atol 2e-5 * max|expected|. A group's sums are shorter than the kata's (C_in/groups channels), so
-the rounding is no larger; every bug targeted is off by > 1e-2 of max|expected|.
+the rounding is no larger. Measured over 300 seeds of the float32 cases with the two keys' styles that compute
+in float32 (a loop over groups with einsum, NumPy and PyTorch): the worst error is 0.026 of the tolerance (db),
+0.014 for dw, 0.009 for out and dx. Every value bug targeted is off by > 1e-2 of max|expected|, except a
+float32 buffer for float64 inputs (off by float32 rounding, ~1e-7, still 1e4 x the float64 atol).
 """
 
 import numpy as np
