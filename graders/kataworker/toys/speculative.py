@@ -36,6 +36,11 @@ class _Bigram:
         """p(. | context) as a fresh (V,) float64 array."""
         return (self.table[context[-1]] if context else self.start).copy()
 
+    def next_token_dists(self, context, first):
+        """p(. | context[:n]) for n = first, ..., len(context): a fresh (len(context) - first + 1, V) array."""
+        rows = self.table.take(context[max(first - 1, 0):], axis=0)    # a new array
+        return rows if first > 0 else np.vstack([self.start, rows])
+
     def calls(self):
         return len(self.log)
 
@@ -75,5 +80,5 @@ class ToyTarget(_Bigram):
         prefix, drafts = _tokens(prefix), _tokens(drafts)
         self.log.append([prefix, drafts])
         context = _tokens(prefix + drafts)
-        rows = np.stack([self.next_token_dist(context[:len(prefix) + i]) for i in range(len(drafts) + 1)])
-        return to_solution(rows, self.framework)                       # (len(drafts) + 1, V)
+        rows = self.next_token_dists(context, len(prefix))             # (len(drafts) + 1, V)
+        return to_solution(rows, self.framework)

@@ -10,9 +10,10 @@ def sample32(probs, rng):
     """A 0-d int64 tensor drawn from the (V,) weights by inverse CDF in float32."""
     cdf = torch.cumsum(probs.to(torch.float32), dim=0)                           # (V,)
     u = torch.rand(1, generator=rng, dtype=torch.float32) * cdf[-1]              # in [0, total]
-    i = torch.searchsorted(cdf, u, right=True)[0]                                # skips zero-probability tokens
-    last_with_mass = torch.nonzero(probs > 0)[-1, 0]
-    return torch.minimum(i, last_with_mass)                                      # u rounded up to the total
+    i = torch.searchsorted(cdf, u, right=True)                                   # (1,), skips zero-probability tokens
+    if i == len(cdf):                                                            # u rounded up to the total:
+        i = torch.nonzero(probs > 0)[-1]                                         # the last token with mass
+    return i[0]
 
 
 def sample_from_residual(p_target, p_draft, rng):
