@@ -56,6 +56,8 @@ def _tokens(seq):
     if len(seq) > MAX_CONTEXT:
         raise ValueError(f"the toy model got a context of {len(seq)} tokens; the tests use short prefixes, so the "
                          "prefix is growing from call to call: is the caller's prefix list modified in place?")
+    if not isinstance(seq, (list, tuple)):
+        seq = seq.tolist()                                              # an array or tensor: Python numbers at once
     return [int(t) for t in seq]
 
 
