@@ -194,8 +194,8 @@ FIRST_TOKEN_CASES = (
 @pytest.mark.category("statistics")
 @pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, rng_seed", FIRST_TOKEN_CASES,
                          ids=["mismatched_draft", "draft_misses_target_mass", "target_misses_draft_mass"])
-def test_first_token_follows_the_target(solution, make, framework, seed, name, target_table, draft_table, prefix, k, n,
-                                        rng_seed):
+def test_first_token_follows_the_target(solution, make, framework, seed, name, target_table, draft_table, prefix, k,
+                                        n, rng_seed):
     rng_seed = seed(rng_seed)
     (draft, target, rng), (_, local_target) = build(make, framework, target_table, draft_table, rng_seed)
     case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
@@ -213,8 +213,8 @@ JOINT_CASES = (
 @pytest.mark.category("statistics")
 @pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, rng_seed", JOINT_CASES,
                          ids=["mismatched_draft_k1", "draft_misses_target_mass_k2"])
-def test_first_two_tokens_follow_the_target(solution, make, framework, seed, name, target_table, draft_table, prefix, k, n,
-                                            rng_seed):
+def test_first_two_tokens_follow_the_target(solution, make, framework, seed, name, target_table, draft_table, prefix,
+                                            k, n, rng_seed):
     """The first two tokens of the generated text: when a step produced one token a, one more step
     from prefix + [a] gives the second. Either way it must follow p_target(. | prefix + [a])."""
     rng_seed = seed(rng_seed)
@@ -238,7 +238,8 @@ def test_number_of_tokens_follows_the_acceptance_rule(solution, make, framework,
     # exact by enumeration. A step that rejects too often, or accepts with another ratio, still
     # produces target-distributed tokens, but not this many.
     prefix, k, n, rng_seed = [1], 3, 1500, seed(31)
-    (draft, target, rng), (local_draft, local_target) = build(make, framework, TARGET, DRAFT_MISMATCHED, rng_seed)
+    (draft, target, rng), (local_draft, local_target) = build(make, framework, TARGET, DRAFT_MISMATCHED,
+                                                              rng_seed)
     case = f"a full-support draft far from the target, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     assert_distribution([len(new) for new in steps], produced_count_probs(local_draft, local_target, prefix, k),
@@ -359,7 +360,7 @@ def test_prefix_is_not_modified(solution, make, lend, seed):
 
 @pytest.mark.category("determinism")
 def test_same_seed_gives_the_same_tokens(solution, make, framework, fresh_solution, seed):
-    # Once here and once in a fresh process whose global random states (np.random, random) were seeded
+    # Once here and once in a fresh process whose global random states (np.random, random, torch's) were seeded
     # differently: tokens memoised in the process, or drawn from anything but the rng, differ there.
     prefix, k, n, rng_seed = [0, 2], 2, 30, seed(81)
     make("toys.common:seed_global_random", 1)
@@ -371,7 +372,8 @@ def test_same_seed_gives_the_same_tokens(solution, make, framework, fresh_soluti
         raise AssertionError(f"{n} steps (k={k}, prefix {prefix}) and {n} residual samples from rngs seeded alike "
                              f"(seed {rng_seed}) differ ({which} first) between this process and a fresh one whose "
                              "global random state was seeded differently: all randomness must come from the rng "
-                             "argument (not the global np.random / random state, nor answers kept in the process)")
+                             "argument (not the global np.random / random / torch state, nor answers kept in the "
+                             "process)")
 
 
 def seeded_run(solution, make, framework, prefix, k, n, rng_seed):

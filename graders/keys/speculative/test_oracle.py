@@ -238,8 +238,8 @@ def test_the_toys_torch_mode_hands_out_float64_tensors_and_takes_tensor_tokens()
 
 
 @pytest.mark.parametrize("name, prefix, k, seed", [
-    ("mismatched", [1, 2, 0], 2, 1), ("draft misses target mass", [0, 1], 3, 2), ("target misses draft mass", [2], 1, 3),
-    ("draft equals target", [0, 1], 2, 5)])
+    ("mismatched", [1, 2, 0], 2, 1), ("draft misses target mass", [0, 1], 3, 2),
+    ("target misses draft mass", [2], 1, 3), ("draft equals target", [0, 1], 2, 5)])
 def test_torch_reference_outputs_follow_the_exact_distribution(name, prefix, k, seed):
     torch = pytest.importorskip("torch")
     tref = _torch_reference()
