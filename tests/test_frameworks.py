@@ -140,6 +140,29 @@ def test_the_worker_raises_the_wrong_type_as_one_line(tmp_path):
     assert str(e.value) == "returned a numpy.ndarray; a PyTorch solution returns torch.Tensor"
 
 
+def test_what_a_lent_object_answers_reaches_a_torch_attempt_as_tensors(tmp_path):
+    """A toy lent by the judge answers with arrays; the solution gets them as an argument: tensors for
+    PyTorch, the arrays themselves for NumPy. What the solution sends the toy arrives as arrays."""
+    path = solution_file(tmp_path, """
+        import torch
+        def ask(model):
+            probs = model.next_dist([1, torch.tensor(2)])
+            assert isinstance(probs, torch.Tensor) and probs.dtype == torch.float64, type(probs)
+            return probs * 2
+    """)
+    seen = []
+
+    def answer(lent_id, method, args, kwargs):
+        seen.append(args[0])
+        return {"value": np.array([0.25, 0.75])}
+
+    backend = InProcess(path, framework="torch")
+    backend.load(5)
+    lent = wire.Lent(1, "Toy", ["next_dist"])
+    out = backend.request({"op": "call", "name": "ask", "args": [lent], "kwargs": {}}, 5, answer)
+    assert out.tolist() == [0.5, 1.5] and seen[0][0] == 1 and int(seen[0][1]) == 2
+
+
 # -- the four bad inputs of the issue, graded against the softmax kata ----------------------------
 
 REFERENCE = (REPO / "graders" / "keys" / "softmax" / "torch" / "reference.py").read_text()

@@ -9,6 +9,7 @@ one test file grades both attempts of a kata. The `load` request names the attem
               seed); a result must hold CPU tensors that do not require grad, of a plain dtype, and no
               NumPy arrays or scalars (Python numbers and 0-d tensors stand for numbers).
     None:     no conversion and no check (a kata whose tests speak the solution's own framework).
+What an object the judge lends answers (a toy model's probabilities) is converted like an argument.
 Standalone (NumPy, the standard library, torch imported only for a torch attempt).
 """
 

@@ -102,14 +102,16 @@ def judge_raised(info):
 
 
 def _stand_in(lent, state):
-    """A stand-in for an object that stays in the judge: each of its `methods` calls back."""
+    """A stand-in for an object that stays in the judge: each of its `methods` calls back. Its answers
+    are the judge's data, so they reach the solution through the seam, as arguments do (tensors for a
+    PyTorch attempt)."""
     callback = state["callback"]
     if callback is None:
         raise RuntimeError("this worker cannot call back to the grader")
 
     def method(name):
         def call(self, *args, **kwargs):
-            return callback(lent.id, name, args, kwargs)
+            return frameworks.to_solution(callback(lent.id, name, args, kwargs), state["framework"])
         call.__name__ = name
         return call
 

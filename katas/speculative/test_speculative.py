@@ -7,6 +7,13 @@ pipe and are logged where it cannot reach them); the statistical tests, which re
 returned, build them in the worker, where calls cost nothing. The same toy classes run here to compute
 what a correct step must produce.
 
+One set of tests grades both attempts. A PyTorch attempt gets the same toys handing out float64
+tensors (built in the worker with the `framework` fixture; the lent ones' answers converted by the
+seam), a torch.Generator seeded alike for `rng` (make("numpy.random:default_rng", seed)), and the
+same arrays as tensors; its tokens come back as ints or 0-d integer tensors. A torch.Generator does
+not draw what a NumPy Generator draws, which changes nothing here: no test compares token streams
+across frameworks, or with anything but the same attempt's own in another process.
+
 What is compared, and why it is fair to every correct solution:
   - Tokens are random, and the contract leaves free how `rng` is consumed (rng.choice, rng.random,
     inverse CDF, Gumbel-max, draws in any order), so token streams are never compared with the
@@ -68,9 +75,11 @@ STEP_HINT = ("two classic causes: p_target / p_draft over the whole vocabulary d
              "when it is all zero (compute it on a rejection only, and fall back to p_target)")
 
 
-def build(make, target_table, draft_table, seed):
-    """(draft, target, rng) in the worker, and the same toys here to compute expected probabilities."""
-    remote = (make("toys.speculative:ToyDraft", draft_table), make("toys.speculative:ToyTarget", target_table),
+def build(make, framework, target_table, draft_table, seed):
+    """(draft, target, rng) in the worker, handing out the attempt's framework's data (tensors for
+    PyTorch), and the same toys here to compute expected probabilities."""
+    remote = (make("toys.speculative:ToyDraft", draft_table, framework=framework),
+              make("toys.speculative:ToyTarget", target_table, framework=framework),
               make("numpy.random:default_rng", seed))
     return remote, (ToyDraft(draft_table), ToyTarget(target_table))
 
@@ -185,10 +194,10 @@ FIRST_TOKEN_CASES = (
 @pytest.mark.category("statistics")
 @pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, rng_seed", FIRST_TOKEN_CASES,
                          ids=["mismatched_draft", "draft_misses_target_mass", "target_misses_draft_mass"])
-def test_first_token_follows_the_target(solution, make, seed, name, target_table, draft_table, prefix, k, n,
-                                        rng_seed):
+def test_first_token_follows_the_target(solution, make, framework, seed, name, target_table, draft_table, prefix, k,
+                                        n, rng_seed):
     rng_seed = seed(rng_seed)
-    (draft, target, rng), (_, local_target) = build(make, target_table, draft_table, rng_seed)
+    (draft, target, rng), (_, local_target) = build(make, framework, target_table, draft_table, rng_seed)
     case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     assert_distribution([new[0] for new in steps], target_dist(local_target, prefix),
@@ -204,12 +213,12 @@ JOINT_CASES = (
 @pytest.mark.category("statistics")
 @pytest.mark.parametrize("name, target_table, draft_table, prefix, k, n, rng_seed", JOINT_CASES,
                          ids=["mismatched_draft_k1", "draft_misses_target_mass_k2"])
-def test_first_two_tokens_follow_the_target(solution, make, seed, name, target_table, draft_table, prefix, k, n,
-                                            rng_seed):
+def test_first_two_tokens_follow_the_target(solution, make, framework, seed, name, target_table, draft_table, prefix,
+                                            k, n, rng_seed):
     """The first two tokens of the generated text: when a step produced one token a, one more step
     from prefix + [a] gives the second. Either way it must follow p_target(. | prefix + [a])."""
     rng_seed = seed(rng_seed)
-    (draft, target, rng), (_, local_target) = build(make, target_table, draft_table, rng_seed)
+    (draft, target, rng), (_, local_target) = build(make, framework, target_table, draft_table, rng_seed)
     case = f"{name}, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     pairs = [new[:2] for new in steps if len(new) >= 2]
@@ -224,12 +233,13 @@ def test_first_two_tokens_follow_the_target(solution, make, seed, name, target_t
 
 
 @pytest.mark.category("statistics")
-def test_number_of_tokens_follows_the_acceptance_rule(solution, make, seed):
+def test_number_of_tokens_follows_the_acceptance_rule(solution, make, framework, seed):
     # Which prefix of the drafts is kept depends on min(1, p/q) alone: P(m tokens) for m = 1..4 is
     # exact by enumeration. A step that rejects too often, or accepts with another ratio, still
     # produces target-distributed tokens, but not this many.
     prefix, k, n, rng_seed = [1], 3, 1500, seed(31)
-    (draft, target, rng), (local_draft, local_target) = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    (draft, target, rng), (local_draft, local_target) = build(make, framework, TARGET, DRAFT_MISMATCHED,
+                                                              rng_seed)
     case = f"a full-support draft far from the target, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     assert_distribution([len(new) for new in steps], produced_count_probs(local_draft, local_target, prefix, k),
@@ -237,11 +247,11 @@ def test_number_of_tokens_follows_the_acceptance_rule(solution, make, seed):
 
 
 @pytest.mark.category("statistics")
-def test_draft_equal_to_target_accepts_every_draft_and_adds_the_bonus(solution, make, seed):
+def test_draft_equal_to_target_accepts_every_draft_and_adds_the_bonus(solution, make, framework, seed):
     # min(1, p/q) = 1: all k drafts are kept, then the bonus token comes from the target's LAST row,
     # p_target(. | prefix + drafts): the last two tokens follow P(x_k = a) p_target(b | a).
     prefix, k, n, rng_seed = [0, 1], 2, 2000, seed(41)
-    (draft, target, rng), (_, local_target) = build(make, TARGET, TARGET, rng_seed)
+    (draft, target, rng), (_, local_target) = build(make, framework, TARGET, TARGET, rng_seed)
     case = f"a draft equal to the target, prefix {prefix}, k={k}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     short = [new for new in steps if len(new) != k + 1]
@@ -303,7 +313,7 @@ def test_drafts_extend_the_prefix_and_accepted_tokens_are_the_drafts(solution, m
 # -- speculative_step: edge cases and side effects ------------------------------------------------------
 
 @pytest.mark.category("edge-case")
-def test_k_zero_samples_one_token_from_target_row_0(solution, make, lend, seed):
+def test_k_zero_samples_one_token_from_target_row_0(solution, make, framework, lend, seed):
     # The calls are counted over a few steps with the toys lent (each call a round trip to the judge),
     # the distribution over many with the toys in the worker.
     prefix, k, counted, n, rng_seed = [1, 2], 0, 25, 1000, seed(61)
@@ -313,7 +323,7 @@ def test_k_zero_samples_one_token_from_target_row_0(solution, make, lend, seed):
     if draft.calls() != 0 or target.calls() != counted:
         raise AssertionError(f"{draft.calls()} draft calls and {target.calls()} target calls for {case}; "
                              f"expected none and {counted} (batch_next_token_dist(prefix, []) gives one row)")
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_MISMATCHED, rng_seed)
+    (draft, target, rng), _ = build(make, framework, TARGET, DRAFT_MISMATCHED, rng_seed)
     case = f"k=0, prefix {prefix}, {n} steps, seed {rng_seed}"
     steps = run_steps(solution, n, prefix, draft, target, k, rng, case)
     assert_distribution([new[0] for new in steps], target_dist(ToyTarget(TARGET), prefix), "the token produced", case)
@@ -349,25 +359,26 @@ def test_prefix_is_not_modified(solution, make, lend, seed):
 
 
 @pytest.mark.category("determinism")
-def test_same_seed_gives_the_same_tokens(solution, make, fresh_solution, seed):
-    # Once here and once in a fresh process whose global random states (np.random, random) were seeded
+def test_same_seed_gives_the_same_tokens(solution, make, framework, fresh_solution, seed):
+    # Once here and once in a fresh process whose global random states (np.random, random, torch's) were seeded
     # differently: tokens memoised in the process, or drawn from anything but the rng, differ there.
     prefix, k, n, rng_seed = [0, 2], 2, 30, seed(81)
     make("toys.common:seed_global_random", 1)
     fresh = fresh_solution(global_seed=2)
-    runs = [seeded_run(there, build_there, prefix, k, n, rng_seed)
+    runs = [seeded_run(there, build_there, framework, prefix, k, n, rng_seed)
             for there, build_there in ((solution, make), (fresh.solution, fresh.make))]
     if runs[0] != runs[1]:
         which = "speculative_step" if runs[0][0] != runs[1][0] else "sample_from_residual"
         raise AssertionError(f"{n} steps (k={k}, prefix {prefix}) and {n} residual samples from rngs seeded alike "
                              f"(seed {rng_seed}) differ ({which} first) between this process and a fresh one whose "
                              "global random state was seeded differently: all randomness must come from the rng "
-                             "argument (not the global np.random / random state, nor answers kept in the process)")
+                             "argument (not the global np.random / random / torch state, nor answers kept in the "
+                             "process)")
 
 
-def seeded_run(solution, make, prefix, k, n, rng_seed):
+def seeded_run(solution, make, framework, prefix, k, n, rng_seed):
     """n steps then n residual samples from toys and an rng built in `solution`'s process, as returned."""
-    (draft, target, rng), _ = build(make, TARGET, DRAFT_BLIND, rng_seed)
+    (draft, target, rng), _ = build(make, framework, TARGET, DRAFT_BLIND, rng_seed)
     with classic_cause(STEP_HINT):
         steps = solution.speculative_step.repeat(n, list(prefix), draft, target, k, rng)
     with classic_cause(RESIDUAL_HINT):

@@ -5,6 +5,8 @@ hidden tests rely on (the first token, and the first two tokens of the generated
 target exactly, whatever the draft), and the hidden tests' own helpers (the produced-count
 enumeration, the chi-square tail checked against torch); then the reference's empirical outputs are
 compared with the exact distribution of whole outputs, a stronger check than any hidden test makes.
+The PyTorch reference (torch/reference.py) meets the same oracle, with the toys in their PyTorch mode
+and a torch.Generator, and the NumPy reference where nothing is random (one-hot tables).
 """
 
 import importlib.util
@@ -203,3 +205,90 @@ def test_residual_sampler_follows_the_residual(p_target, p_draft):
     assert chi_square_p(counts, dict(enumerate(expected))) > 1e-6
     np.testing.assert_array_equal(p_target, saved[0])
     np.testing.assert_array_equal(p_draft, saved[1])
+
+
+# -- the PyTorch reference (graders/keys/speculative/torch/reference.py) -------------------------------
+# The same oracle, with the toys in their PyTorch mode (float64 tensors out) and a torch.Generator;
+# then the NumPy reference, where the outcome is certain (one-hot tables: no draw can differ).
+
+def _torch_reference():
+    path = Path(__file__).with_name("torch") / "reference.py"
+    spec = importlib.util.spec_from_file_location("speculative_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def torch_toys(name):
+    target_table, draft_table = PAIRS[name]
+    return ToyDraft(draft_table, framework="torch"), ToyTarget(target_table, framework="torch")
+
+
+def test_the_toys_torch_mode_hands_out_float64_tensors_and_takes_tensor_tokens():
+    torch = pytest.importorskip("torch")
+    draft, target = torch_toys("mismatched")
+    q = draft(torch.tensor([2, 0]))                                   # a 1-D integer tensor context
+    p = target.batch_next_token_dist([1, torch.tensor(2)], torch.tensor([0, 1]))   # 0-d tensor tokens
+    assert isinstance(q, torch.Tensor) and q.dtype == torch.float64 and q.tolist() == H.DRAFT_MISMATCHED[0].tolist()
+    assert isinstance(p, torch.Tensor) and p.dtype == torch.float64 and p.shape == (3, 3)
+    np.testing.assert_array_equal(p.numpy(), H.TARGET[[2, 0, 1]])
+    assert draft.calls_log() == [[2, 0]] and target.calls_log() == [[[1, 2], [0, 1]]]
+    p[0, 0] = 5.0                                                     # the solution's own copy
+    assert target.next_token_dist([2])[0] == H.TARGET[2, 0]
+
+
+@pytest.mark.parametrize("name, prefix, k, seed", [
+    ("mismatched", [1, 2, 0], 2, 1), ("draft misses target mass", [0, 1], 3, 2),
+    ("target misses draft mass", [2], 1, 3), ("draft equals target", [0, 1], 2, 5)])
+def test_torch_reference_outputs_follow_the_exact_distribution(name, prefix, k, seed):
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    draft, target = torch_toys(name)
+    rng = torch.Generator().manual_seed(seed)
+    n = 4000                                                          # ~0.15 ms a step
+    counts = {}
+    for _ in range(n):
+        out = tref.speculative_step(prefix, draft, target, k, rng)
+        assert out[:len(prefix)] == prefix and all(type(t) is int for t in out)
+        new = tuple(out[len(prefix):])
+        counts[new] = counts.get(new, 0) + 1
+    assert target.calls() == n and draft.calls() == n * k
+    assert chi_square_p(counts, exact_outputs(draft, target, prefix, k)) > 1e-6
+
+
+@pytest.mark.parametrize("p_target, p_draft", [
+    ([0.35, 0.10, 0.30, 0.25, 0.00], [0.05, 0.30, 0.10, 0.15, 0.40]),
+    ([0.50, 0.30, 0.20, 0.00], [0.50, 0.30, 0.20, 0.00]),           # residual all zero: p_target
+])
+def test_torch_residual_sampler_follows_the_residual_and_leaves_its_inputs(p_target, p_draft):
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    p_t, p_d = torch.tensor(p_target, dtype=torch.float64), torch.tensor(p_draft, dtype=torch.float64)
+    residual = np.clip(np.array(p_target) - p_draft, 0, None)
+    expected = residual / residual.sum() if residual.sum() > 0 else np.array(p_target)
+    rng = torch.Generator().manual_seed(7)
+    samples = [tref.sample_from_residual(p_t, p_d, rng) for _ in range(5000)]
+    assert all(type(s) is int for s in samples)
+    assert chi_square_p({t: samples.count(t) for t in set(samples)}, dict(enumerate(expected))) > 1e-6
+    assert p_t.tolist() == p_target and p_d.tolist() == p_draft
+
+
+ONE_HOT = np.eye(3)[[1, 2, 0]]          # token a is always followed by (a + 1) % 3
+ONE_HOT_OTHER = np.eye(3)[[2, 0, 1]]    # ... or by (a + 2) % 3: every draft is rejected
+
+
+@pytest.mark.parametrize("target_table, draft_table", [(ONE_HOT, ONE_HOT), (ONE_HOT, ONE_HOT_OTHER),
+                                                       (ONE_HOT_OTHER, ONE_HOT)])
+def test_torch_reference_matches_the_numpy_reference_where_nothing_is_random(target_table, draft_table):
+    torch = pytest.importorskip("torch")
+    tref = _torch_reference()
+    for prefix in ([0], [2, 1], [1, 1, 0]):
+        for k in range(4):
+            logs = []
+            outs = []
+            for module, framework, rng in ((ref, "numpy", np.random.default_rng(0)),
+                                           (tref, "torch", torch.Generator().manual_seed(0))):
+                draft, target = ToyDraft(draft_table, framework=framework), ToyTarget(target_table, framework=framework)
+                outs.append(module.speculative_step(list(prefix), draft, target, k, rng))
+                logs.append((draft.calls_log(), target.calls_log()))
+            assert outs[0] == outs[1] and logs[0] == logs[1], (prefix, k)
