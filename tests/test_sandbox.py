@@ -425,8 +425,9 @@ def test_the_judges_keyring_is_out_of_reach(probe_root, tmp_path):
 @pytest.mark.parametrize("mode", ["require", "off"])
 @pytest.mark.parametrize("name", ["bpe_patches_the_clock", "bpe_burns_in_a_child"])
 def test_cpu_hidden_from_a_clock_inside_the_worker_still_counts(tmp_path, name, mode):
-    """A fast trainer plus 120 naive half-passes of CPU (about 70 passes: over the budget of 50),
-    hidden by patching the clock, or left in a child the worker never reaps. Without the sandbox
+    """A fast trainer plus 240 naive half-passes of CPU (about 140 passes: far over the budget of 50, so a slow
+    calibration of one pass in the judge cannot bring it under, as 120 half-passes once did), hidden by
+    patching the clock, or left in a child the worker never reaps. Without the sandbox
     the judge reads the worker's process tree in /proc (the zombie child included)."""
     if mode == "require" and not SANDBOXED and SANDBOX_MODE != "require":
         pytest.skip("no bubblewrap sandbox here")
@@ -436,7 +437,7 @@ def test_cpu_hidden_from_a_clock_inside_the_worker_still_counts(tmp_path, name, 
     bpe = manifest.index("- id: bpe")
     (root / "kata.yaml").write_text(manifest[:bpe] + re.sub(r"timeout_s: \d+", "timeout_s: 60", manifest[bpe:], count=1))
     reference = (REPO / "graders" / "keys" / "bpe" / "reference.py").read_text()
-    solution = attack(name, tmp_path / "s", PASSES=120)
+    solution = attack(name, tmp_path / "s", PASSES=240)
     solution.write_text(solution.read_text().replace("# @REFERENCE@", reference))
     result, _, _ = grade(solution, root, tmp_path / "r.json", kata="bpe", mode=mode)
     speed = named(result, "test_training_100kB_to_vocab_512_is_fast")
